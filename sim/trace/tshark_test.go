@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,7 +30,7 @@ type vector struct {
 
 func loadVectors(t *testing.T, categories ...string) []vector {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, "cat-sample.json"))
+	b, err := os.ReadFile("../../fixtures/vectors/cat-sample.json")
 	if err != nil {
 		t.Fatal(err)
 	}
