@@ -107,6 +107,11 @@ func ParseCATAddress(v []byte, field string, off int) (Address, error) {
 	if v[0]&0x80 == 0 {
 		return Address{}, errorf(ErrInvalid, field+".ton_npi", off, "bit 8 of %02X must be 1", v[0])
 	}
+	// A CAT Address holds a dialling number in semi-octets (TS 102 223 8.1); the alphanumeric
+	// type of TS 23.040 9.1.2.5 has no coding there, so it is refused rather than misread.
+	if v[0]>>4&7 == TONAlphanumeric {
+		return Address{}, errorf(ErrInvalid, field+".ton_npi", off, "alphanumeric type %02X in a CAT Address object", v[0])
+	}
 	d, err := readSemiOctets(v[1:], field+".digits", off+1)
 	if err != nil {
 		return Address{}, err
