@@ -42,6 +42,9 @@ type ImportError struct {
 
 func (e *ImportError) Error() string {
 	if e.Name == "" {
+		if e.Column > 0 {
+			return fmt.Sprintf("line %d: column %d: %v", e.Line, e.Column, e.Err)
+		}
 		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 	}
 	return fmt.Sprintf("line %d: column %d (%s): %v", e.Line, e.Column, e.Name, e.Err)
@@ -61,3 +64,13 @@ func (e *CounterError) Error() string {
 }
 
 func (e *CounterError) Unwrap() error { return e.Err }
+
+// CardError is an error about one card.
+type CardError struct {
+	ICCID ICCID
+	Err   error
+}
+
+func (e *CardError) Error() string { return fmt.Sprintf("card %s: %v", e.ICCID, e.Err) }
+
+func (e *CardError) Unwrap() error { return e.Err }
