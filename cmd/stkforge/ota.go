@@ -16,8 +16,8 @@ import (
 )
 
 // OtaCmd groups the TS 102 225 hand tools. They exist for operators debugging a card: keys come
-// from a keyset file, never from flags, and every algorithm is accepted, with a warning for the
-// weak ones.
+// from a keyset file or from the key store, never from flags, and every algorithm is accepted,
+// with a warning for the weak ones.
 type OtaCmd struct {
 	Seal OtaSealCmd `cmd:"" help:"Seal a command packet (OTA server side) and print it as hex, starting with CPL."`
 	Open OtaOpenCmd `cmd:"" help:"Check and decode a command packet (card side) and print it as JSON."`
@@ -27,10 +27,10 @@ type OtaCmd struct {
 // otaKeys are the flags that say how a packet is secured: keys from a file, the algorithms and
 // key versions from the KIc/KID bytes (TS 102 225 5.1.2, 5.1.3).
 type otaKeys struct {
-	Keyset keysetFile `required:"" placeholder:"FILE" help:"Keyset JSON: {\"kic\": \"HEX\", \"kid\": \"HEX\"}, optional \"kik\" and \"cmac_length\" (4 or 8)."`
-	SPI    spiFlag    `name:"spi" required:"" placeholder:"HEX" help:"SPI, 2 bytes (TS 102 225 5.1.1)."`
-	KIc    byteFlag   `name:"kic" required:"" placeholder:"HEX" help:"KIc byte: key version b8-b5, ciphering algorithm b4-b1."`
-	KID    byteFlag   `name:"kid" required:"" placeholder:"HEX" help:"KID byte: key version b8-b5, CC or RC algorithm b4-b1."`
+	otaKeySource
+	SPI spiFlag  `name:"spi" required:"" placeholder:"HEX" help:"SPI, 2 bytes (TS 102 225 5.1.1)."`
+	KIc byteFlag `name:"kic" required:"" placeholder:"HEX" help:"KIc byte: key version b8-b5, ciphering algorithm b4-b1."`
+	KID byteFlag `name:"kid" required:"" placeholder:"HEX" help:"KID byte: key version b8-b5, CC or RC algorithm b4-b1."`
 }
 
 func (k *otaKeys) security() packet.Security {
@@ -69,7 +69,11 @@ type OtaSealCmd struct {
 func (c *OtaSealCmd) Run(env *Env) error {
 	c.warn(env.Stderr)
 	h := packet.Header{Security: c.security(), TAR: packet.TAR(c.TAR), CNTR: packet.Counter(c.Counter)}
-	pkt, err := packet.Seal(nil, &h, c.Data, &c.Keyset.Keyset)
+	ks, err := c.keyset(h.Security.KIc, h.Security.KID, h.Security.SPI.Checksum == packet.ChecksumCC)
+	if err != nil {
+		return fmt.Errorf("ota seal: %w", err)
+	}
+	pkt, err := packet.Seal(nil, &h, c.Data, &ks)
 	if err != nil {
 		return fmt.Errorf("ota seal: %w", err)
 	}
@@ -91,9 +95,9 @@ func (c *OtaSealCmd) Run(env *Env) error {
 
 // OtaOpenCmd checks and decodes a command packet as the card does.
 type OtaOpenCmd struct {
-	Keyset keysetFile `required:"" placeholder:"FILE" help:"Keyset JSON: {\"kic\": \"HEX\", \"kid\": \"HEX\"}."`
-	Packet hexBytes   `xor:"in" required:"" placeholder:"HEX" help:"The command packet, starting with CPL."`
-	UD     *udFlag    `name:"ud" xor:"in" required:"" placeholder:"HEX" help:"SMS user data of one SMS: UDH with IEI 70, then the packet."`
+	otaKeySource
+	Packet hexBytes `xor:"in" required:"" placeholder:"HEX" help:"The command packet, starting with CPL."`
+	UD     *udFlag  `name:"ud" xor:"in" required:"" placeholder:"HEX" help:"SMS user data of one SMS: UDH with IEI 70, then the packet."`
 }
 
 type openJSON struct {
@@ -125,7 +129,15 @@ func (c *OtaOpenCmd) Run(env *Env) error {
 		}
 		pkt = c.UD.Data
 	}
-	cmd, err := packet.Open(nil, pkt, &c.Keyset.Keyset)
+	hdr, err := packet.ParseHeader(pkt)
+	if err != nil {
+		return fmt.Errorf("ota open: %w", err)
+	}
+	ks, err := c.keyset(hdr.Security.KIc, hdr.Security.KID, hdr.Security.SPI.Checksum == packet.ChecksumCC)
+	if err != nil {
+		return fmt.Errorf("ota open: %w", err)
+	}
+	cmd, err := packet.Open(nil, pkt, &ks)
 	if err != nil {
 		return fmt.Errorf("ota open: %w", err)
 	}
@@ -162,7 +174,11 @@ func (c *OtaPorCmd) Run(env *Env) error {
 	}
 	c.warn(env.Stderr)
 	// The whole UDH is covered by the PoR's RC/CC (TS 31.115, response packet over SMS-PP).
-	r, err := packet.OpenPoR(nil, c.UD.ud[:c.UD.DataOffset], c.UD.Data, c.security(), &c.Keyset.Keyset)
+	ks, err := c.keyset(packet.KIc(c.KIc), packet.KID(c.KID), c.security().SPI.PoRChecksum == packet.ChecksumCC)
+	if err != nil {
+		return fmt.Errorf("ota por: %w", err)
+	}
+	r, err := packet.OpenPoR(nil, c.UD.ud[:c.UD.DataOffset], c.UD.Data, c.security(), &ks)
 	if err != nil {
 		return fmt.Errorf("ota por: %w", err)
 	}
