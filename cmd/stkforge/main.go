@@ -16,6 +16,10 @@ type CLI struct {
 	Cat     CatCmd     `cmd:"" help:"SIM Toolkit (CAT) codec: decode and encode proactive commands, terminal responses and envelopes."`
 	Ota     OtaCmd     `cmd:"" help:"TS 102 225 secured packets by hand: seal, open, and check PoRs."`
 	Keys    KeysCmd    `cmd:"" help:"Card and OTA key store: init, import, list, show, rotate, audit."`
+	Lint    LintCmd    `cmd:"" help:"Check menu specs: every diagnostic of every file; non-zero exit on any error."`
+	Compile CompileCmd `cmd:"" help:"Compile menu specs into script images (-o IMAGE, or a directory for several)."`
+	Disasm  DisasmCmd  `cmd:"" help:"Print a script image's listing, who signed it and whether it verifies (--issuer)."`
+	Sign    SignCmd    `cmd:"" help:"Sign a script image with the bank's RSA key (a PEM file of mode 0600)."`
 }
 
 // Env is what every command's Run receives: its streams, so tests drive commands in-process.

@@ -1,0 +1,425 @@
+package image
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// MaxSize is the largest image file Load reads (a 64 KB card's whole memory).
+const MaxSize = 65536
+
+// Load parses an image file and validates it completely (docs/image-format.md "Limits and
+// validation"): nothing of an image Load refuses is ever run. The signature is not verified
+// here (Verify does that against the keys the caller trusts).
+func Load(b []byte) (*Image, error) {
+	if len(b) > MaxSize {
+		return nil, errf("file", -1, "%d bytes; an image is at most %d", len(b), MaxSize)
+	}
+	r := &reader{b: b}
+	at := r.pos()
+	tag, err := r.want("file", majTag)
+	if err != nil {
+		return nil, err
+	}
+	if tag != SelfDescribeTag {
+		return nil, errf("file", at, "tag %d, want %d (not a script image)", tag, SelfDescribeTag)
+	}
+	if _, err := r.array("file", 4, 4); err != nil {
+		return nil, err
+	}
+	at = r.pos()
+	v, err := r.uint("file.version", 1<<16)
+	if err != nil {
+		return nil, err
+	}
+	if v != Version {
+		return nil, errf("file.version", at, "format version %d; this stkforge reads version %d", v, Version)
+	}
+	body, bodyAt, err := r.bytes("file.body")
+	if err != nil {
+		return nil, err
+	}
+	hash, hashAt, err := r.bytes("file.hash")
+	if err != nil {
+		return nil, err
+	}
+	if len(hash) != 32 {
+		return nil, errf("file.hash", hashAt, "%d bytes, want 32 (SHA-256)", len(hash))
+	}
+	img := &Image{}
+	copy(img.Hash[:], hash)
+	if got := hashOf(body); !bytes.Equal(got[:], hash) {
+		return nil, errf("file.hash", hashAt, "content hash %X does not match the body (%X): the image was altered or truncated", hash[:8], got[:8])
+	}
+	if !r.null() {
+		s, err := readSignature(r)
+		if err != nil {
+			return nil, err
+		}
+		img.Signature = s
+	}
+	if r.off != len(r.b) {
+		return nil, errf("file", r.pos(), "%d bytes after the image", len(r.b)-r.off)
+	}
+	if err := readBody(&reader{b: body, base: bodyAt}, img); err != nil {
+		return nil, err
+	}
+	if again, err := encMode.Marshal(bodyCBOR(img)); err != nil || !bytes.Equal(again, body) {
+		return nil, errf("file.body", bodyAt, "not in the canonical form (RFC 8949 4.2.1 and docs/image-format.md): re-encoding differs")
+	}
+	img.body = append([]byte(nil), body...)
+	img.file = append([]byte(nil), b...)
+	if err := validate(img); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+func readSignature(r *reader) (*Signature, error) {
+	if _, err := r.array("file.signature", 3, 3); err != nil {
+		return nil, err
+	}
+	at := r.pos()
+	alg, err := r.uint("file.signature.alg", 255)
+	if err != nil {
+		return nil, err
+	}
+	if alg != int(PKCS1v15SHA256) && alg != int(PSSSHA256) {
+		return nil, errf("file.signature.alg", at, "algorithm %d; 1 (PKCS#1 v1.5) and 2 (PSS) are defined", alg)
+	}
+	id, err := r.text("file.signature.key_id")
+	if err != nil {
+		return nil, err
+	}
+	sig, sigAt, err := r.bytes("file.signature.sig")
+	if err != nil {
+		return nil, err
+	}
+	if len(sig) < 64 || len(sig) > 512 {
+		return nil, errf("file.signature.sig", sigAt, "%d bytes; an RSA signature of 512 to 4096 bits is 64 to 512", len(sig))
+	}
+	return &Signature{Alg: SigAlg(alg), KeyID: id, Sig: sig}, nil
+}
+
+const maxList = 1 << 16
+
+func readBody(r *reader, img *Image) error {
+	at := r.pos()
+	n, err := r.want("body", majMap)
+	if err != nil {
+		return err
+	}
+	if n > keyCode {
+		return errf("body", at, "map of %d entries; the format has %d keys", n, keyCode)
+	}
+	last := 0
+	seen := map[int]bool{}
+	for i := 0; i < int(n); i++ {
+		at := r.pos()
+		k, err := r.uint("body.key", 1<<16)
+		if err != nil {
+			return err
+		}
+		if k <= last {
+			return errf("body.key", at, "key %d after key %d: keys must be sorted and unique", k, last)
+		}
+		last = k
+		seen[k] = true
+		if err := readField(r, img, k); err != nil {
+			return err
+		}
+	}
+	if r.off != len(r.b) {
+		return errf("body", r.pos(), "%d bytes after the body map", len(r.b)-r.off)
+	}
+	for _, k := range []int{keyName, keyMain, keyCode} {
+		if !seen[k] {
+			return errf("body", at, "required key %d (%s) missing", k, bodyKeyNames[k])
+		}
+	}
+	return nil
+}
+
+var bodyKeyNames = map[int]string{keyName: "name", keyLanguages: "languages", keyNeeds: "needs", keyCardData: "card_data",
+	keyKeys: "keys", keyVars: "vars", keyTexts: "texts", keyTemplates: "templates", keySMS: "sms", keyMain: "main",
+	keyMenus: "menus", keyCode: "code"}
+
+// list reads an array of 1..maxList elements (an empty list is left out of the map).
+func list(r *reader, field string, f func(field string, i int) error) error {
+	n, err := r.array(field, 1, maxList)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if err := f(fmt.Sprintf("%s[%d]", field, i), i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readField(r *reader, img *Image, k int) error {
+	field := "body." + bodyKeyNames[k]
+	var err error
+	switch k {
+	case keyName:
+		img.Name, err = r.text(field)
+	case keyLanguages:
+		err = list(r, field, func(f string, _ int) error {
+			s, err := r.text(f)
+			img.Languages = append(img.Languages, s)
+			return err
+		})
+	case keyNeeds:
+		err = list(r, field, func(f string, _ int) error {
+			if _, err := r.array(f, 2, 2); err != nil {
+				return err
+			}
+			t, err := r.uint(f+".type", 255)
+			if err != nil {
+				return err
+			}
+			q, err := r.uint(f+".qualifier", 255)
+			img.Needs = append(img.Needs, Capability{byte(t), byte(q)})
+			return err
+		})
+	case keyCardData:
+		err = list(r, field, func(f string, _ int) error {
+			s, err := r.text(f)
+			img.CardData = append(img.CardData, s)
+			return err
+		})
+	case keyKeys:
+		err = list(r, field, func(f string, _ int) error {
+			var key Key
+			if _, err := r.array(f, 3, 3); err != nil {
+				return err
+			}
+			var err error
+			if key.Name, err = r.text(f + ".name"); err != nil {
+				return err
+			}
+			if key.Bits, err = r.uint(f+".bits", 16384); err != nil {
+				return err
+			}
+			key.Scheme, err = r.text(f + ".scheme")
+			img.Keys = append(img.Keys, key)
+			return err
+		})
+	case keyVars:
+		err = list(r, field, func(f string, _ int) error {
+			var v Var
+			n, err := r.array(f, 3, 4)
+			if err != nil {
+				return err
+			}
+			if v.Name, err = r.text(f + ".name"); err != nil {
+				return err
+			}
+			t, err := r.uint(f+".type", 255)
+			if err != nil {
+				return err
+			}
+			v.Type = VarType(t)
+			if v.MaxLen, err = r.uint(f+".max_len", 65535); err != nil {
+				return err
+			}
+			if n == 4 {
+				err = list(r, f+".choices", func(f string, _ int) error {
+					s, err := r.text(f)
+					v.Choices = append(v.Choices, s)
+					return err
+				})
+			}
+			img.Vars = append(img.Vars, v)
+			return err
+		})
+	case keyTexts:
+		err = list(r, field, func(f string, _ int) error {
+			t, err := readText(r, f)
+			img.Texts = append(img.Texts, t)
+			return err
+		})
+	case keyTemplates:
+		err = list(r, field, func(f string, _ int) error {
+			t, err := readTemplate(r, f)
+			img.Templates = append(img.Templates, t)
+			return err
+		})
+	case keySMS:
+		err = list(r, field, func(f string, _ int) error {
+			var s SMS
+			if _, err := r.array(f, 4, 4); err != nil {
+				return err
+			}
+			var err error
+			if s.Template, err = r.uint(f+".template", maxList); err != nil {
+				return err
+			}
+			if s.DA, _, err = r.bytes(f + ".da"); err != nil {
+				return err
+			}
+			if s.Text, err = r.uint(f+".text", maxList); err != nil {
+				return err
+			}
+			s.Concatenate, err = r.bool(f + ".concatenate")
+			img.SMS = append(img.SMS, s)
+			return err
+		})
+	case keyMain:
+		img.Main, err = readMenu(r, field)
+	case keyMenus:
+		err = list(r, field, func(f string, _ int) error {
+			m, err := readMenu(r, f)
+			img.Menus = append(img.Menus, m)
+			return err
+		})
+	case keyCode:
+		img.Code, _, err = r.bytes(field)
+	default:
+		return errf("body.key", r.pos(), "unknown key %d", k)
+	}
+	return err
+}
+
+func readText(r *reader, f string) (Text, error) {
+	var t Text
+	if _, err := r.array(f, 2, 2); err != nil {
+		return t, err
+	}
+	c, err := r.uint(f+".context", 255)
+	if err != nil {
+		return t, err
+	}
+	t.Context = Context(c)
+	err = list(r, f+".langs", func(f string, _ int) error {
+		var l LangText
+		if _, err := r.array(f, 2, 2); err != nil {
+			return err
+		}
+		c, err := r.uint(f+".coding", 255)
+		if err != nil {
+			return err
+		}
+		l.Coding = Coding(c)
+		if m, ok := r.peek(); ok && m == majArray {
+			l.IsParts = true
+			n, err := r.array(f+".parts", 0, 4096)
+			if err != nil {
+				return err
+			}
+			for i := 0; i < n; i++ {
+				pf := fmt.Sprintf("%s.parts[%d]", f, i)
+				m, _ := r.peek()
+				if m == majText {
+					s, err := r.text(pf)
+					if err != nil {
+						return err
+					}
+					l.Parts = append(l.Parts, LitPart(s))
+					continue
+				}
+				v, err := r.uint(pf, maxList)
+				if err != nil {
+					return err
+				}
+				l.Parts = append(l.Parts, VarPart(v))
+			}
+		} else {
+			if l.Fixed, _, err = r.bytes(f + ".fixed"); err != nil {
+				return err
+			}
+		}
+		t.Langs = append(t.Langs, l)
+		return nil
+	})
+	return t, err
+}
+
+func readTemplate(r *reader, f string) (Template, error) {
+	var t Template
+	if _, err := r.array(f, 4, 4); err != nil {
+		return t, err
+	}
+	var vals [3]int
+	for i, name := range []string{".type", ".qualifier", ".dest"} {
+		v, err := r.uint(f+name, 255)
+		if err != nil {
+			return t, err
+		}
+		vals[i] = v
+	}
+	t.Type, t.Qualifier, t.Dest = byte(vals[0]), byte(vals[1]), byte(vals[2])
+	n, err := r.array(f+".elements", 0, 255)
+	if err != nil {
+		return t, err
+	}
+	for i := 0; i < n; i++ {
+		ef := fmt.Sprintf("%s.elements[%d]", f, i)
+		m, err := r.array(ef, 1, 256)
+		if err != nil {
+			return t, err
+		}
+		tag, err := r.uint(ef+".tag", 255)
+		if err != nil {
+			return t, err
+		}
+		e := Element{Tag: byte(tag)}
+		for j := 1; j < m; j++ {
+			pf := fmt.Sprintf("%s.parts[%d]", ef, j-1)
+			mj, _ := r.peek()
+			if mj == majBytes {
+				b, _, err := r.bytes(pf)
+				if err != nil {
+					return t, err
+				}
+				e.Parts = append(e.Parts, ElemPart{Lit: b, Text: -1})
+				continue
+			}
+			v, err := r.uint(pf, maxList)
+			if err != nil {
+				return t, err
+			}
+			e.Parts = append(e.Parts, ElemPart{Text: v})
+		}
+		t.Elements = append(t.Elements, e)
+	}
+	return t, nil
+}
+
+func readMenu(r *reader, f string) (Menu, error) {
+	var m Menu
+	if _, err := r.array(f, 2, 2); err != nil {
+		return m, err
+	}
+	var err error
+	if m.Template, err = r.uint(f+".template", maxList); err != nil {
+		return m, err
+	}
+	n, err := r.array(f+".items", 0, 255)
+	if err != nil {
+		return m, err
+	}
+	for i := 0; i < n; i++ {
+		itf := fmt.Sprintf("%s.items[%d]", f, i)
+		if _, err := r.array(itf, 3, 3); err != nil {
+			return m, err
+		}
+		id, err := r.uint(itf+".id", 255)
+		if err != nil {
+			return m, err
+		}
+		entry, err := r.uint(itf+".entry", 0xFFFF)
+		if err != nil {
+			return m, err
+		}
+		help := NoText
+		if !r.null() {
+			if help, err = r.uint(itf+".help", maxList); err != nil {
+				return m, err
+			}
+		}
+		m.Items = append(m.Items, MenuItem{ID: byte(id), Entry: entry, Help: help})
+	}
+	return m, nil
+}
