@@ -10,6 +10,16 @@ type reader struct {
 	b    []byte
 	off  int
 	base int // offset of b[0] in the file
+	// offs records where each list element and body field starts, by field path, so that
+	// validation errors found after decoding still name a byte offset.
+	offs map[string]int
+}
+
+// mark records that field starts at the current position.
+func (r *reader) mark(field string) {
+	if r.offs != nil {
+		r.offs[field] = r.pos()
+	}
 }
 
 const (

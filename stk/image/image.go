@@ -267,6 +267,7 @@ type Image struct {
 
 	body []byte // the canonical CBOR body the hash covers
 	file []byte
+	offs map[string]int // where fields start in file (reader.offs)
 }
 
 // Bytes is the image file.

@@ -27,7 +27,7 @@ var (
 	sample     *image.Image
 )
 
-// payment is the sample image with a 1024-bit key reference (the image only names the key).
+// payment is the sample bank image (imagetest.Payment), built once.
 func payment(t testing.TB) *image.Image {
 	sampleOnce.Do(func() { sample = imagetest.Payment(2048) })
 	return sample

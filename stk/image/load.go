@@ -3,6 +3,7 @@ package image
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // MaxSize is the largest image file Load reads (a 64 KB card's whole memory).
@@ -61,7 +62,8 @@ func Load(b []byte) (*Image, error) {
 	if r.off != len(r.b) {
 		return nil, errf("file", r.pos(), "%d bytes after the image", len(r.b)-r.off)
 	}
-	if err := readBody(&reader{b: body, base: bodyAt}, img); err != nil {
+	img.offs = map[string]int{}
+	if err := readBody(&reader{b: body, base: bodyAt, offs: img.offs}, img); err != nil {
 		return nil, err
 	}
 	if again, err := encMode.Marshal(bodyCBOR(img)); err != nil || !bytes.Equal(again, body) {
@@ -125,6 +127,7 @@ func readBody(r *reader, img *Image) error {
 		}
 		last = k
 		seen[k] = true
+		r.mark("body." + bodyKeyNames[k])
 		if err := readField(r, img, k); err != nil {
 			return err
 		}
@@ -144,6 +147,42 @@ var bodyKeyNames = map[int]string{keyName: "name", keyLanguages: "languages", ke
 	keyKeys: "keys", keyVars: "vars", keyTexts: "texts", keyTemplates: "templates", keySMS: "sms", keyMain: "main",
 	keyMenus: "menus", keyCode: "code"}
 
+// codeData keys the offset of the first byte of the bytecode.
+const codeData = "body.code#data"
+
+// offsetOf is where field (or the closest enclosing field recorded) starts in the file, -1 when
+// nothing is known (a built image that was never read).
+func (img *Image) offsetOf(field string) int {
+	if i := strings.Index(field, " ("); i >= 0 {
+		field = field[:i]
+	}
+	for field != "" {
+		if o, ok := img.offs[field]; ok {
+			return o
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return -1
+}
+
+// errAt is a validation error at field.
+func (img *Image) errAt(field, format string, args ...any) *FormatError {
+	return errf(field, img.offsetOf(field), format, args...)
+}
+
+// codeErr is a bytecode error at pc.
+func (img *Image) codeErr(pc int, format string, args ...any) *FormatError {
+	off := -1
+	if o, ok := img.offs[codeData]; ok {
+		off = o + pc
+	}
+	return errf("body.code", off, format, args...)
+}
+
 // list reads an array of 1..maxList elements (an empty list is left out of the map).
 func list(r *reader, field string, f func(field string, i int) error) error {
 	n, err := r.array(field, 1, maxList)
@@ -151,7 +190,9 @@ func list(r *reader, field string, f func(field string, i int) error) error {
 		return err
 	}
 	for i := 0; i < n; i++ {
-		if err := f(fmt.Sprintf("%s[%d]", field, i), i); err != nil {
+		fi := fmt.Sprintf("%s[%d]", field, i)
+		r.mark(fi)
+		if err := f(fi, i); err != nil {
 			return err
 		}
 	}
@@ -275,7 +316,11 @@ func readField(r *reader, img *Image, k int) error {
 			return err
 		})
 	case keyCode:
-		img.Code, _, err = r.bytes(field)
+		var at int
+		img.Code, at, err = r.bytes(field)
+		if r.offs != nil {
+			r.offs[codeData] = at
+		}
 	default:
 		return errf("body.key", r.pos(), "unknown key %d", k)
 	}
@@ -310,6 +355,7 @@ func readText(r *reader, f string) (Text, error) {
 			}
 			for i := 0; i < n; i++ {
 				pf := fmt.Sprintf("%s.parts[%d]", f, i)
+				r.mark(pf)
 				m, _ := r.peek()
 				if m == majText {
 					s, err := r.text(pf)
@@ -356,6 +402,7 @@ func readTemplate(r *reader, f string) (Template, error) {
 	}
 	for i := 0; i < n; i++ {
 		ef := fmt.Sprintf("%s.elements[%d]", f, i)
+		r.mark(ef)
 		m, err := r.array(ef, 1, 256)
 		if err != nil {
 			return t, err
@@ -367,6 +414,7 @@ func readTemplate(r *reader, f string) (Template, error) {
 		e := Element{Tag: byte(tag)}
 		for j := 1; j < m; j++ {
 			pf := fmt.Sprintf("%s.parts[%d]", ef, j-1)
+			r.mark(pf)
 			mj, _ := r.peek()
 			if mj == majBytes {
 				b, _, err := r.bytes(pf)
@@ -402,6 +450,7 @@ func readMenu(r *reader, f string) (Menu, error) {
 	}
 	for i := 0; i < n; i++ {
 		itf := fmt.Sprintf("%s.items[%d]", f, i)
+		r.mark(itf)
 		if _, err := r.array(itf, 3, 3); err != nil {
 			return m, err
 		}

@@ -34,10 +34,11 @@ var cmdOpTypes = map[Op][]byte{
 
 var cardData = map[string]bool{"card.iccid": true, "card.imsi": true, "card.msisdn": true}
 
-// validate checks everything Load promises beyond the syntax. Errors carry the field path; the
-// offset is -1 (the body's parts are not at one place once decoded).
+// validate checks everything Load promises beyond the syntax. Errors carry the field path and
+// the offset where that field (or the closest enclosing one) starts in the file; bytecode
+// errors point at the instruction.
 func validate(img *Image) error {
-	bad := func(field, format string, args ...any) error { return errf(field, -1, format, args...) }
+	bad := func(field, format string, args ...any) error { return img.errAt(field, format, args...) }
 	if img.Name == "" || len(img.Name) > 255 {
 		return bad("body.name", "%d bytes; 1 to 255", len(img.Name))
 	}
@@ -170,22 +171,22 @@ func validateText(img *Image, i int, t Text) error {
 	f := fmt.Sprintf("body.texts[%d]", i)
 	cods, ok := allowed[t.Context]
 	if !ok {
-		return errf(f+".context", -1, "%d is not a text context", t.Context)
+		return img.errAt(f+".context", "%d is not a text context", t.Context)
 	}
 	if len(t.Langs) != len(img.Languages) {
-		return errf(f+".langs", -1, "%d versions for %d languages", len(t.Langs), len(img.Languages))
+		return img.errAt(f+".langs", "%d versions for %d languages", len(t.Langs), len(img.Languages))
 	}
 	for j, l := range t.Langs {
 		lf := fmt.Sprintf("%s.langs[%d]", f, j)
 		if !slices.Contains(cods, l.Coding) {
-			return errf(lf+".coding", -1, "%s is not allowed in a %s text", l.Coding, t.Context)
+			return img.errAt(lf+".coding", "%s is not allowed in a %s text", l.Coding, t.Context)
 		}
 		if !l.IsParts {
 			if t.Context == CtxSMS || t.Context == CtxUSSD {
-				return errf(lf, -1, "a %s text is stored as parts (the card packs it)", t.Context)
+				return img.errAt(lf, "a %s text is stored as parts (the card packs it)", t.Context)
 			}
 			if _, err := img.fixedString(&t, &l); err != nil {
-				return errf(lf+".fixed", -1, "does not decode as %s: %v", l.Coding, err)
+				return img.errAt(lf+".fixed", "does not decode as %s: %v", l.Coding, err)
 			}
 			continue
 		}
@@ -195,11 +196,11 @@ func validateText(img *Image, i int, t Text) error {
 			}
 			pf := fmt.Sprintf("%s.parts[%d]", lf, k)
 			if p.Var >= len(img.Vars) {
-				return errf(pf, -1, "variable %d of %d", p.Var, len(img.Vars))
+				return img.errAt(pf, "variable %d of %d", p.Var, len(img.Vars))
 			}
 			vt := img.Vars[p.Var].Type
 			if t.Context != CtxOctets && (vt == TypeBool || vt == TypeBytes) {
-				return errf(pf, -1, "variable %q is %s; only an 8-bit body can hold it", img.Vars[p.Var].Name, vt)
+				return img.errAt(pf, "variable %q is %s; only an 8-bit body can hold it", img.Vars[p.Var].Name, vt)
 			}
 		}
 	}
@@ -208,7 +209,7 @@ func validateText(img *Image, i int, t Text) error {
 
 func validateMenu(img *Image, f string, m Menu, want byte) error {
 	if m.Template >= len(img.Templates) || img.Templates[m.Template].Type != want {
-		return errf(f+".template", -1, "%d is not a %s template", m.Template, cat.CommandType(want))
+		return img.errAt(f+".template", "%d is not a %s template", m.Template, cat.CommandType(want))
 	}
 	t := img.Templates[m.Template]
 	var ids []byte
@@ -218,18 +219,18 @@ func validateMenu(img *Image, f string, m Menu, want byte) error {
 		}
 	}
 	if len(m.Items) != len(ids) {
-		return errf(f+".items", -1, "%d entries for the %d items of the template", len(m.Items), len(ids))
+		return img.errAt(f+".items", "%d entries for the %d items of the template", len(m.Items), len(ids))
 	}
 	for i, it := range m.Items {
 		itf := fmt.Sprintf("%s.items[%d]", f, i)
 		if it.ID != ids[i] || it.ID == 0 {
-			return errf(itf+".id", -1, "item %d, the template has %d there", it.ID, ids[i])
+			return img.errAt(itf+".id", "item %d, the template has %d there", it.ID, ids[i])
 		}
 		if it.Entry >= len(img.Code) {
-			return errf(itf+".entry", -1, "address %d outside the code (%d bytes)", it.Entry, len(img.Code))
+			return img.errAt(itf+".entry", "address %d outside the code (%d bytes)", it.Entry, len(img.Code))
 		}
 		if it.Help != NoText && (it.Help >= len(img.Texts) || img.Texts[it.Help].Context != CtxTextString) {
-			return errf(itf+".help", -1, "%d is not a text string", it.Help)
+			return img.errAt(itf+".help", "%d is not a text string", it.Help)
 		}
 	}
 	return nil
@@ -241,14 +242,14 @@ func validateCode(img *Image) error {
 	for pc := 0; pc < len(img.Code); {
 		in, err := DecodeInstr(img.Code, pc)
 		if err != nil {
-			return errf("body.code", -1, "%v", err)
+			return img.codeErr(pc, "%v", err)
 		}
 		starts[pc] = true
 		ins = append(ins, in)
 		pc = in.Next()
 	}
 	bad := func(in Instr, format string, args ...any) error {
-		return errf("body.code", -1, "pc %d: %s: %s", in.PC, in.Op, fmt.Sprintf(format, args...))
+		return img.codeErr(in.PC, "pc %d: %s: %s", in.PC, in.Op, fmt.Sprintf(format, args...))
 	}
 	checkVar := func(in Instr, v int, types ...VarType) error {
 		if v < 0 || v >= len(img.Vars) {
@@ -338,7 +339,7 @@ func validateCode(img *Image) error {
 	for i, m := range append([]Menu{img.Main}, img.Menus...) {
 		for _, it := range m.Items {
 			if !starts[it.Entry] {
-				return errf("body.menus", -1, "menu %d item %d: entry %d is not an instruction", i-1, it.ID, it.Entry)
+				return img.errAt("body.menus", "menu %d item %d: entry %d is not an instruction", i-1, it.ID, it.Entry)
 			}
 		}
 	}
@@ -351,7 +352,7 @@ func validateRendering(img *Image) error {
 	vals := img.WorstCase()
 	decode := func(f string, b []byte) error {
 		if _, err := cat.UnmarshalCommand(b); err != nil {
-			return errf(f, -1, "does not decode with stk/cat: %v", err)
+			return img.errAt(f, "does not decode with stk/cat: %v", err)
 		}
 		return nil
 	}
@@ -363,7 +364,7 @@ func validateRendering(img *Image) error {
 			f := fmt.Sprintf("body.templates[%d] (%s)", i, img.Languages[lang])
 			b, err := img.Command(i, lang, 1, vals, nil)
 			if err != nil {
-				return errf(f, -1, "worst case: %v", err)
+				return img.errAt(f, "worst case: %v", err)
 			}
 			if err := decode(f, b); err != nil {
 				return err
@@ -373,7 +374,7 @@ func validateRendering(img *Image) error {
 			f := fmt.Sprintf("body.sms[%d] (%s)", i, img.Languages[lang])
 			cmds, err := img.SMSCommands(i, lang, vals, 0xFF, func() byte { return 1 })
 			if err != nil {
-				return errf(f, -1, "worst case: %v", err)
+				return img.errAt(f, "worst case: %v", err)
 			}
 			for j, b := range cmds {
 				if err := decode(fmt.Sprintf("%s segment %d", f, j+1), b); err != nil {
@@ -387,7 +388,7 @@ func validateRendering(img *Image) error {
 			}
 			if t.Context == CtxSMS || t.Context == CtxTextString || t.Context == CtxAlpha || t.Context == CtxUSSD {
 				if _, err := img.RenderString(i, lang, vals); err != nil {
-					return errf(fmt.Sprintf("body.texts[%d].langs[%d]", i, lang), -1, "worst case: %v", err)
+					return img.errAt(fmt.Sprintf("body.texts[%d].langs[%d]", i, lang), "worst case: %v", err)
 				}
 			}
 		}
