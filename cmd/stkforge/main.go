@@ -20,6 +20,9 @@ type CLI struct {
 	Compile CompileCmd `cmd:"" help:"Compile menu specs into script images (-o IMAGE, or a directory for several)."`
 	Disasm  DisasmCmd  `cmd:"" help:"Print a script image's listing, who signed it and whether it verifies (--issuer)."`
 	Sign    SignCmd    `cmd:"" help:"Sign a script image with the bank's RSA key (a PEM file of mode 0600)."`
+	Sim     SimCmd     `cmd:"" help:"Simulator: scripted runs of a card and handset (sim run)."`
+	Handset HandsetCmd `cmd:"" help:"Interactive handset screen in front of a simulated card."`
+	Test    TestCmd    `cmd:"" help:"Golden-file tests of menus: scenarios -> transcripts vs golden files."`
 }
 
 // Env is what every command's Run receives: its streams, so tests drive commands in-process.
