@@ -16,6 +16,9 @@ type CLI struct {
 	Cat     CatCmd     `cmd:"" help:"SIM Toolkit (CAT) codec: decode and encode proactive commands, terminal responses and envelopes."`
 	Ota     OtaCmd     `cmd:"" help:"TS 102 225 secured packets by hand: seal, open, and check PoRs."`
 	Keys    KeysCmd    `cmd:"" help:"Card and OTA key store: init, import, list, show, rotate, audit."`
+	Push    PushCmd    `cmd:"" help:"Push one update to many cards over SMPP (a campaign), with progress and a summary."`
+	Net     NetCmd     `cmd:"" help:"Virtual SMS network: an SMPP SMSC with simulated handsets and cards from the key store."`
+	Serve   ServeCmd   `cmd:"" help:"OTA server: HTTP JSON API, SMPP client, campaigns, Prometheus metrics."`
 	Lint    LintCmd    `cmd:"" help:"Check menu specs: every diagnostic of every file; non-zero exit on any error."`
 	Compile CompileCmd `cmd:"" help:"Compile menu specs into script images (-o IMAGE, or a directory for several)."`
 	Disasm  DisasmCmd  `cmd:"" help:"Print a script image's listing, who signed it and whether it verifies (--issuer)."`

@@ -125,6 +125,35 @@ var migrations = []string{
 		$$ BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
 	CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
 		FOR EACH ROW EXECUTE FUNCTION audit_append_only();`,
+	// 2: campaigns of ota/campaign and the durable state of each target (pending, sent,
+	// delivered, por_ok, por_error, expired, ...); timestamps are Unix microseconds.
+	`CREATE TABLE campaigns (
+		id      TEXT PRIMARY KEY,
+		tenant  TEXT NOT NULL,
+		name    TEXT NOT NULL,
+		state   TEXT NOT NULL,
+		reason  TEXT NOT NULL,
+		spec    BYTEA NOT NULL,
+		created BIGINT NOT NULL,
+		updated BIGINT NOT NULL
+	);
+	CREATE TABLE campaign_targets (
+		campaign   TEXT NOT NULL REFERENCES campaigns (id),
+		seq        BIGINT NOT NULL,
+		iccid      TEXT NOT NULL,
+		msisdn     TEXT NOT NULL,
+		state      TEXT NOT NULL,
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		counter    BIGINT NOT NULL DEFAULT 0,
+		por_status INTEGER NOT NULL DEFAULT -1,
+		last_error TEXT NOT NULL DEFAULT '',
+		next_at    BIGINT NOT NULL DEFAULT 0,
+		owner      TEXT NOT NULL DEFAULT '',
+		updated    BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (campaign, seq)
+	);
+	CREATE INDEX campaign_targets_due ON campaign_targets (campaign, state, next_at);
+	CREATE INDEX campaign_targets_msisdn ON campaign_targets (msisdn, state);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -85,7 +85,7 @@ func TestReopen(t *testing.T) {
 	}
 	defer s.Close()
 	var v int
-	if err := s.DB().QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 1 {
+	if err := s.DB().QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 2 { // 1: keys, 2: ota/campaign
 		t.Errorf("schema version %d, %v", v, err)
 	}
 	if r, err := s.ReserveCounters(ctx, storetest.ICCID(1), 1, 1); err != nil || r.First != 6 {
