@@ -13,6 +13,7 @@ import (
 // CLI is the whole command line; each command lives in its own file.
 type CLI struct {
 	Version VersionCmd `cmd:"" help:"Print the stkforge version."`
+	Demo    DemoCmd    `cmd:"" help:"The whole main flow on loopback: N cards, the bank menu pushed by OTA, a signed payment from each card."`
 	Cat     CatCmd     `cmd:"" help:"SIM Toolkit (CAT) codec: decode and encode proactive commands, terminal responses and envelopes."`
 	Ota     OtaCmd     `cmd:"" help:"TS 102 225 secured packets by hand: seal, open, and check PoRs."`
 	Keys    KeysCmd    `cmd:"" help:"Card and OTA key store: init, import, list, show, rotate, audit."`
