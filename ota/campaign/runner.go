@@ -754,7 +754,15 @@ func (r *Runner) match(por []byte, tar packet.TAR, cands []*flight) bool {
 		r.forget(f)
 		if resp.Status == packet.StatusPoROK && f.spec.parsed.Image {
 			// the packet ran; whether the card activated the image is in the control EF it read back
-			if c, err := remote.ParseImageCommit(resp.Data); err != nil || c.Status != 0 || c.Active != f.spec.parsed.ImageSlot {
+			c, err := remote.ParseImageCommit(resp.Data)
+			if err == nil && alreadyCommitted(c, f) {
+				// An earlier attempt of this target committed the image and its PoR was lost
+				// (SMS loss, or a server killed before it recorded the PoR): this retry wrote the
+				// same bytes again and the card refused to commit the slot it already runs
+				// (commit status 06, docs/image-format.md). The card holds the image: done.
+				c.Status = 0
+			}
+			if err != nil || c.Status != 0 || c.Active != f.spec.parsed.ImageSlot {
 				why := fmt.Sprintf("image not activated: %v", err)
 				if err == nil {
 					why = fmt.Sprintf("image not activated: commit status %02X (%s), active slot %02X, want %02X",
@@ -774,6 +782,14 @@ func (r *Runner) match(por []byte, tar packet.TAR, cands []*flight) bool {
 		return true
 	}
 	return false
+}
+
+// alreadyCommitted reports whether an image commit refused with status 06 ("the request names the
+// active slot") only means that an earlier attempt of the same target already activated this
+// campaign's image in the requested slot. On a first attempt it means something else (the slot
+// was active before this campaign) and stays an error.
+func alreadyCommitted(c remote.ImageCommit, f *flight) bool {
+	return c.Status == 0x06 && c.Active == f.spec.parsed.ImageSlot && f.attempts > 1
 }
 
 // porFailed records a PoR other than OK. CNTR low (02) is retried with a new counter while
