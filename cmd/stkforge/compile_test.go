@@ -72,8 +72,12 @@ func TestLintSeveral(t *testing.T) {
 	if rc, _, errOut := runCLI(t, "", "lint", "--profile", "nokia", "fixtures/menus/hello.yaml"); rc != 1 || !strings.Contains(errOut, `handset profile "nokia" is not known`) {
 		t.Errorf("--profile nokia: exit %d %s", rc, errOut)
 	}
-	if rc, _, errOut := runCLI(t, "", "lint", "--profile", "feature-phone,strict", "--card", "16k", "fixtures/menus/mpesa-en.yaml"); rc != 0 {
+	if rc, _, errOut := runCLI(t, "", "lint", "--profile", "feature-phone,strict", "--card", "64k", "fixtures/menus/mpesa-en.yaml"); rc != 0 {
 		t.Errorf("--profile feature-phone,strict: exit %d %s", rc, errOut)
+	}
+	// mpesa-en's three signatures (256 bytes each) do not fit a 16k card's 512 bytes of RAM.
+	if rc, _, errOut := runCLI(t, "", "lint", "--card", "16k", "fixtures/menus/mpesa-en.yaml"); rc != 1 || !strings.Contains(errOut, "card profile 16k gives a session 512 [card-budget]") {
+		t.Errorf("--card 16k: exit %d %s", rc, errOut)
 	}
 	if rc, _, errOut := runCLI(t, "", "lint", "fixtures/menus/nope.yaml"); rc != 1 || !strings.Contains(errOut, "nope.yaml") {
 		t.Fatalf("missing file: exit %d %s", rc, errOut)

@@ -106,7 +106,7 @@ func TestOTA(t *testing.T) {
 		status byte
 	}{{other.Bytes(), toolkit.StatusBadSignature}, {hello.Bytes(), toolkit.StatusUnsigned}} {
 		got := tm.otaPush(c.file, 2, packet.Counter(i+1))
-		if got.Active != 1 || got.Status != c.status || got.Version != 1 {
+		if got.Active != 1 || got.Status != c.status || got.Version != image.Version {
 			t.Fatalf("push %d: commit %+v, want active 1 status %02X", i, got, c.status)
 		}
 		if tm.pending != 0 || tm.rt.Image().Name != "demo-bank" {

@@ -11,7 +11,7 @@ import (
 
 // bodyFields names the body map's keys (docs/image-format.md "Body").
 var bodyFields = map[uint64]string{
-	1: "name", 2: "languages", 3: "needs", 4: "card_data", 5: "keys", 6: "vars", 7: "texts",
+	1: "name", 2: "languages", 3: "needs", 5: "keys", 6: "vars", 7: "texts",
 	8: "templates", 9: "sms", 10: "main", 11: "menus", 12: "code",
 }
 
@@ -326,7 +326,7 @@ func (d *hexdump) describe(field string, i int) string {
 	case "templates":
 		if i < len(img.Templates) {
 			t := img.Templates[i]
-			return fmt.Sprintf("%s %02X", cat.CommandType(t.Type), t.Qualifier)
+			return fmt.Sprintf("%s %02X to %02X%s", cat.CommandType(t.Type), t.Qualifier, t.Dest, elementsSource(t))
 		}
 	case "sms":
 		if i < len(img.SMS) {
@@ -359,4 +359,24 @@ func (d *hexdump) textSource(i int) string {
 		}
 	}
 	return fmt.Sprintf("%q", b.String())
+}
+
+// elementsSource lists a template's elements as its byte string holds them: each tag, then its
+// parts (tN a text, hex a literal, "slot" when the instruction fills it).
+func elementsSource(t image.Template) string {
+	var b strings.Builder
+	for _, e := range t.Elements {
+		fmt.Fprintf(&b, " | %02X", e.Tag)
+		if len(e.Parts) == 0 {
+			b.WriteString(" slot")
+		}
+		for _, p := range e.Parts {
+			if p.Text >= 0 {
+				fmt.Fprintf(&b, " t%d", p.Text)
+			} else {
+				fmt.Fprintf(&b, " %X", p.Lit)
+			}
+		}
+	}
+	return b.String()
 }

@@ -64,7 +64,7 @@ func (b *Builder) Var(v Var) int {
 // Text adds a text (one LangText per language) and returns its index; an identical text
 // returns the index of the first.
 func (b *Builder) Text(t Text) int {
-	k := string(encodeOrPanic(textCBOR(t)))
+	k := string(append([]byte{byte(t.Context), byte(len(t.Langs))}, textBytes(t)...))
 	if i, ok := b.texts[k]; ok {
 		return i
 	}
@@ -76,7 +76,7 @@ func (b *Builder) Text(t Text) int {
 // Template adds a proactive command template and returns its index; identical templates are
 // stored once.
 func (b *Builder) Template(t Template) int {
-	k := string(encodeOrPanic(templateCBOR(t)))
+	k := string(templateBytes(t))
 	if i, ok := b.tpls[k]; ok {
 		return i
 	}
@@ -149,21 +149,8 @@ func (b *Builder) Build() (*Image, error) {
 		}
 		img.Menus = append(img.Menus, r)
 	}
-	needs := slices.Clone(b.needs)
-	for _, t := range img.Templates {
-		needs = append(needs, Capability{t.Type, t.Qualifier})
-	}
-	slices.SortFunc(needs, func(x, y Capability) int {
-		return int(x.Type)<<8 | int(x.Qualifier) - (int(y.Type)<<8 | int(y.Qualifier))
-	})
-	img.Needs = slices.Compact(needs)
-	img.CardData = nil
-	for _, v := range img.Vars {
-		if d, ok := strings.CutPrefix(v.Name, "card."); ok {
-			img.CardData = append(img.CardData, d)
-		}
-	}
-	slices.Sort(img.CardData)
+	img.Needs = mergeNeeds(append(slices.Clone(b.needs), templateNeeds(&img)...))
+	img.CardData = cardDataOf(img.Vars)
 	body, err := encMode.Marshal(bodyCBOR(&img))
 	if err != nil {
 		return nil, fmt.Errorf("image: encoding: %w", err)
@@ -194,54 +181,7 @@ var encMode = func() cbor.EncMode {
 	return m
 }()
 
-func encodeOrPanic(v any) []byte {
-	b, err := encMode.Marshal(v)
-	if err != nil {
-		panic(err) // only our own trees of uint64, string, []byte, []any
-	}
-	return b
-}
-
 func u(x int) uint64 { return uint64(x) }
-
-func textCBOR(t Text) any {
-	langs := make([]any, len(t.Langs))
-	for i, l := range t.Langs {
-		langs[i] = langTextCBOR(l)
-	}
-	return []any{u(int(t.Context)), langs}
-}
-
-func langTextCBOR(l LangText) any {
-	if !l.IsParts {
-		return []any{u(int(l.Coding)), bytes.Clone(l.Fixed)}
-	}
-	parts := make([]any, len(l.Parts))
-	for i, p := range l.Parts {
-		if p.Var < 0 {
-			parts[i] = p.Lit
-		} else {
-			parts[i] = u(p.Var)
-		}
-	}
-	return []any{u(int(l.Coding)), parts}
-}
-
-func templateCBOR(t Template) any {
-	els := make([]any, len(t.Elements))
-	for i, e := range t.Elements {
-		el := []any{u(int(e.Tag))}
-		for _, p := range e.Parts {
-			if p.Text >= 0 {
-				el = append(el, u(p.Text))
-			} else {
-				el = append(el, bytes.Clone(p.Lit))
-			}
-		}
-		els[i] = el
-	}
-	return []any{u(int(t.Type)), u(int(t.Qualifier)), u(int(t.Dest)), els}
-}
 
 func menuCBOR(m Menu) any {
 	items := make([]any, len(m.Items))
@@ -260,7 +200,7 @@ const (
 	keyName = 1 + iota
 	keyLanguages
 	keyNeeds
-	keyCardData
+	_ // 4 was card_data in format 1; format 2 derives it from the variables
 	keyKeys
 	keyVars
 	keyTexts
@@ -284,8 +224,9 @@ func bodyCBOR(img *Image) map[uint64]any {
 		m[key] = l
 	}
 	list(keyLanguages, len(img.Languages), func(i int) any { return img.Languages[i] })
-	list(keyNeeds, len(img.Needs), func(i int) any { return []any{u(int(img.Needs[i].Type)), u(int(img.Needs[i].Qualifier))} })
-	list(keyCardData, len(img.CardData), func(i int) any { return img.CardData[i] })
+	if extra := extraNeeds(img); len(extra) > 0 {
+		m[keyNeeds] = needsBytes(extra)
+	}
 	list(keyKeys, len(img.Keys), func(i int) any {
 		k := img.Keys[i]
 		return []any{k.Name, u(k.Bits), k.Scheme}
@@ -302,12 +243,54 @@ func bodyCBOR(img *Image) map[uint64]any {
 		}
 		return out
 	})
-	list(keyTexts, len(img.Texts), func(i int) any { return textCBOR(img.Texts[i]) })
-	list(keyTemplates, len(img.Templates), func(i int) any { return templateCBOR(img.Templates[i]) })
+	list(keyTexts, len(img.Texts), func(i int) any { return textBytes(img.Texts[i]) })
+	list(keyTemplates, len(img.Templates), func(i int) any { return templateBytes(img.Templates[i]) })
 	list(keySMS, len(img.SMS), func(i int) any {
 		s := img.SMS[i]
 		return []any{u(s.Template), bytes.Clone(s.DA), u(s.Text), s.Concatenate}
 	})
 	list(keyMenus, len(img.Menus), func(i int) any { return menuCBOR(img.Menus[i]) })
 	return m
+}
+
+// templateNeeds are the capabilities the templates spell: every (type, qualifier) they hold.
+func templateNeeds(img *Image) []Capability {
+	var cs []Capability
+	for _, t := range img.Templates {
+		cs = append(cs, Capability{t.Type, t.Qualifier})
+	}
+	return cs
+}
+
+// extraNeeds are the capabilities no template spells (the language request of a multilingual
+// session, a help DISPLAY TEXT ...): the only ones the body stores, the rest being derivable.
+func extraNeeds(img *Image) []Capability {
+	have := templateNeeds(img)
+	var out []Capability
+	for _, c := range img.Needs {
+		if !slices.Contains(have, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mergeNeeds sorts and deduplicates capabilities by (type, qualifier).
+func mergeNeeds(cs []Capability) []Capability {
+	slices.SortFunc(cs, func(x, y Capability) int {
+		return int(x.Type)<<8 | int(x.Qualifier) - (int(y.Type)<<8 | int(y.Qualifier))
+	})
+	return slices.Compact(cs)
+}
+
+// cardDataOf are the card data the variables read, sorted: iccid, imsi, msisdn.
+func cardDataOf(vars []Var) []string {
+	var out []string
+	for _, v := range vars {
+		if d, ok := strings.CutPrefix(v.Name, "card."); ok {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

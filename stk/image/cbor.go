@@ -183,3 +183,13 @@ func (r *reader) bool(field string) (bool, error) {
 	}
 	return false, errf(field, r.pos(), "want true or false")
 }
+
+// compact reads a byte string holding compact framing (docs/image-format.md "Texts and
+// templates") and returns a reader over its content.
+func (r *reader) compact(field string) (*creader, error) {
+	b, at, err := r.bytes(field)
+	if err != nil {
+		return nil, err
+	}
+	return &creader{b: b, base: at, offs: r.offs}, nil
+}

@@ -13,11 +13,13 @@ import (
 	"fmt"
 )
 
-// Version is the format version this package writes and reads.
-const Version = 1
+// Version is the format version this package writes and reads. Format 2 (stkforge after
+// issue 5) frames texts and templates compactly and derives needs and card data; format 1
+// images must be compiled again.
+const Version = 2
 
 // SelfDescribeTag is the CBOR tag that starts every image (RFC 8949 3.4.6), so the file's first
-// bytes are D9 D9 F7 84 01.
+// bytes are D9 D9 F7 84 02.
 const SelfDescribeTag = 55799
 
 // VarType is a session variable's type (docs/image-format.md "Var types").

@@ -135,6 +135,10 @@ func readBody(r *reader, img *Image) error {
 	if r.off != len(r.b) {
 		return errf("body", r.pos(), "%d bytes after the body map", len(r.b)-r.off)
 	}
+	// Derived fields (format 2): every template's capability, and the card data the variables
+	// read.
+	img.Needs = mergeNeeds(append(img.Needs, templateNeeds(img)...))
+	img.CardData = cardDataOf(img.Vars)
 	for _, k := range []int{keyName, keyMain, keyCode} {
 		if !seen[k] {
 			return errf("body", at, "required key %d (%s) missing", k, bodyKeyNames[k])
@@ -143,7 +147,7 @@ func readBody(r *reader, img *Image) error {
 	return nil
 }
 
-var bodyKeyNames = map[int]string{keyName: "name", keyLanguages: "languages", keyNeeds: "needs", keyCardData: "card_data",
+var bodyKeyNames = map[int]string{keyName: "name", keyLanguages: "languages", keyNeeds: "needs",
 	keyKeys: "keys", keyVars: "vars", keyTexts: "texts", keyTemplates: "templates", keySMS: "sms", keyMain: "main",
 	keyMenus: "menus", keyCode: "code"}
 
@@ -212,24 +216,18 @@ func readField(r *reader, img *Image, k int) error {
 			return err
 		})
 	case keyNeeds:
-		err = list(r, field, func(f string, _ int) error {
-			if _, err := r.array(f, 2, 2); err != nil {
-				return err
-			}
-			t, err := r.uint(f+".type", 255)
-			if err != nil {
-				return err
-			}
-			q, err := r.uint(f+".qualifier", 255)
-			img.Needs = append(img.Needs, Capability{byte(t), byte(q)})
+		// Only the capabilities no template spells; Load adds the templates' (derived).
+		var b []byte
+		var at int
+		if b, at, err = r.bytes(field); err != nil {
 			return err
-		})
-	case keyCardData:
-		err = list(r, field, func(f string, _ int) error {
-			s, err := r.text(f)
-			img.CardData = append(img.CardData, s)
-			return err
-		})
+		}
+		if len(b) == 0 || len(b)%2 != 0 {
+			return errf(field, at, "%d bytes; want (type, qualifier) pairs, at least one", len(b))
+		}
+		for i := 0; i < len(b); i += 2 {
+			img.Needs = append(img.Needs, Capability{b[i], b[i+1]})
+		}
 	case keyKeys:
 		err = list(r, field, func(f string, _ int) error {
 			var key Key
@@ -277,13 +275,21 @@ func readField(r *reader, img *Image, k int) error {
 		})
 	case keyTexts:
 		err = list(r, field, func(f string, _ int) error {
-			t, err := readText(r, f)
+			cr, err := r.compact(f)
+			if err != nil {
+				return err
+			}
+			t, err := readTextBytes(cr, f, len(img.Languages))
 			img.Texts = append(img.Texts, t)
 			return err
 		})
 	case keyTemplates:
 		err = list(r, field, func(f string, _ int) error {
-			t, err := readTemplate(r, f)
+			cr, err := r.compact(f)
+			if err != nil {
+				return err
+			}
+			t, err := readTemplateBytes(cr, f)
 			img.Templates = append(img.Templates, t)
 			return err
 		})
@@ -325,114 +331,6 @@ func readField(r *reader, img *Image, k int) error {
 		return errf("body.key", r.pos(), "unknown key %d", k)
 	}
 	return err
-}
-
-func readText(r *reader, f string) (Text, error) {
-	var t Text
-	if _, err := r.array(f, 2, 2); err != nil {
-		return t, err
-	}
-	c, err := r.uint(f+".context", 255)
-	if err != nil {
-		return t, err
-	}
-	t.Context = Context(c)
-	err = list(r, f+".langs", func(f string, _ int) error {
-		var l LangText
-		if _, err := r.array(f, 2, 2); err != nil {
-			return err
-		}
-		c, err := r.uint(f+".coding", 255)
-		if err != nil {
-			return err
-		}
-		l.Coding = Coding(c)
-		if m, ok := r.peek(); ok && m == majArray {
-			l.IsParts = true
-			n, err := r.array(f+".parts", 0, 4096)
-			if err != nil {
-				return err
-			}
-			for i := 0; i < n; i++ {
-				pf := fmt.Sprintf("%s.parts[%d]", f, i)
-				r.mark(pf)
-				m, _ := r.peek()
-				if m == majText {
-					s, err := r.text(pf)
-					if err != nil {
-						return err
-					}
-					l.Parts = append(l.Parts, LitPart(s))
-					continue
-				}
-				v, err := r.uint(pf, maxList)
-				if err != nil {
-					return err
-				}
-				l.Parts = append(l.Parts, VarPart(v))
-			}
-		} else {
-			if l.Fixed, _, err = r.bytes(f + ".fixed"); err != nil {
-				return err
-			}
-		}
-		t.Langs = append(t.Langs, l)
-		return nil
-	})
-	return t, err
-}
-
-func readTemplate(r *reader, f string) (Template, error) {
-	var t Template
-	if _, err := r.array(f, 4, 4); err != nil {
-		return t, err
-	}
-	var vals [3]int
-	for i, name := range []string{".type", ".qualifier", ".dest"} {
-		v, err := r.uint(f+name, 255)
-		if err != nil {
-			return t, err
-		}
-		vals[i] = v
-	}
-	t.Type, t.Qualifier, t.Dest = byte(vals[0]), byte(vals[1]), byte(vals[2])
-	n, err := r.array(f+".elements", 0, 255)
-	if err != nil {
-		return t, err
-	}
-	for i := 0; i < n; i++ {
-		ef := fmt.Sprintf("%s.elements[%d]", f, i)
-		r.mark(ef)
-		m, err := r.array(ef, 1, 256)
-		if err != nil {
-			return t, err
-		}
-		tag, err := r.uint(ef+".tag", 255)
-		if err != nil {
-			return t, err
-		}
-		e := Element{Tag: byte(tag)}
-		for j := 1; j < m; j++ {
-			pf := fmt.Sprintf("%s.parts[%d]", ef, j-1)
-			r.mark(pf)
-			mj, _ := r.peek()
-			if mj == majBytes {
-				b, _, err := r.bytes(pf)
-				if err != nil {
-					return t, err
-				}
-				e.Parts = append(e.Parts, ElemPart{Lit: b, Text: -1})
-				continue
-			}
-			v, err := r.uint(pf, maxList)
-			if err != nil {
-				return t, err
-			}
-			e.Parts = append(e.Parts, ElemPart{Text: v})
-		}
-		t.Elements = append(t.Elements, e)
-	}
-	return t, nil
 }
 
 func readMenu(r *reader, f string) (Menu, error) {

@@ -57,16 +57,6 @@ func validate(img *Image) error {
 			return bad(fmt.Sprintf("body.needs[%d]", i), "%02X/%02X after %02X/%02X: sorted and unique", b.Type, b.Qualifier, a.Type, a.Qualifier)
 		}
 	}
-	var reads []string
-	for _, v := range img.Vars {
-		if d, ok := strings.CutPrefix(v.Name, "card."); ok {
-			reads = append(reads, d)
-		}
-	}
-	slices.Sort(reads)
-	if !slices.Equal(reads, img.CardData) {
-		return bad("body.card_data", "%q, but the variables read %q", img.CardData, reads)
-	}
 	for i, k := range img.Keys {
 		f := fmt.Sprintf("body.keys[%d]", i)
 		if k.Name == "" || k.Bits < 1024 || k.Bits > 4096 || k.Bits%8 != 0 {
