@@ -8,8 +8,12 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stkforge/stkforge/keys/postgres"
 	"github.com/stkforge/stkforge/ota/campaign"
@@ -22,7 +26,7 @@ import (
 func pgServer(t *testing.T) string {
 	t.Helper()
 	if u := os.Getenv("STKFORGE_PG_URL"); u != "" {
-		return u
+		return freshSchema(t, u)
 	}
 	skip := func(why string) string {
 		if os.Getenv("STKFORGE_REQUIRE_TOOLS") == "1" {
@@ -122,4 +126,27 @@ func TestPushPostgres(t *testing.T) {
 	if c[campaign.PoROK]+c[campaign.Expired] != n || c[campaign.PoROK] < n*9/10 {
 		t.Errorf("counts %v", c)
 	}
+}
+
+var pgSchemaSeq atomic.Int64
+
+// freshSchema creates an empty schema on a shared server and returns a URL whose search_path
+// points at it, so tests of several packages running at once never see each other's rows.
+func freshSchema(t *testing.T, server string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("cmd_%d_%d", os.Getpid(), pgSchemaSeq.Add(1))
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+		t.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(server, "?") {
+		sep = "&"
+	}
+	return server + sep + "search_path=" + name
 }
