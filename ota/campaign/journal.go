@@ -76,7 +76,15 @@ func (j *Journal) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		// database/sql rolls a transaction back by itself when its context ends; Commit then
+		// says only "already rolled back". Nothing was written: report why.
+		if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
 }
 
 // Scope restricts target resolution to what a tenant may touch: for a bank tenant, the cards
