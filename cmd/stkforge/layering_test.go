@@ -19,7 +19,7 @@ var forbidden = map[string][]string{
 }
 
 func TestImportDirection(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps=false", "-f", `{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}}`, module+"/...").Output()
+	out, err := exec.Command("go", "list", "-deps=false", "-f", `{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}`, module+"/...").Output()
 	if err != nil {
 		t.Skipf("go list: %v", err)
 	}

@@ -193,7 +193,12 @@ func TestPushEndToEnd(t *testing.T) {
 	e := newE2E(t, n, network.Faults{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sum, err := pushRun(ctx, pushOptions{Store: e.store, Provider: e.kp, SMPP: e.smpp, Spec: spnSpec(t, "OTA one"), ID: "c1"})
+	// No fault is injected, so each card must get exactly one packet (Segments == n): the PoR
+	// timeout must outlast the slowest PoR on a loaded machine, where spnSpec's 1 s (meant for
+	// the lossy tests, to retry quickly) could expire first and send a second attempt.
+	spec := spnSpec(t, "OTA one")
+	spec.PoRTimeout = campaign.Duration(60 * time.Second)
+	sum, err := pushRun(ctx, pushOptions{Store: e.store, Provider: e.kp, SMPP: e.smpp, Spec: spec, ID: "c1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"go/parser"
 	"go/token"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -105,8 +104,10 @@ func TestServeKill9(t *testing.T) {
 	n, kills, rate := 150, 3, 60.0
 	minWait, maxWait := 300*time.Millisecond, 900*time.Millisecond
 	if os.Getenv("STKFORGE_LONG") == "1" {
-		n, kills, rate = 5000, 10, 0
-		minWait, maxWait = time.Second, 6*time.Second
+		// 150 cards/s spreads the campaign over about 35 s, so that all 10 kills land
+		// while it runs, not after it finished
+		n, kills, rate = 5000, 10, 150
+		minWait, maxWait = time.Second, 4*time.Second
 	}
 	rnd := mrand.New(mrand.NewPCG(8, uint64(n)))
 	e := newE2E(t, n, network.Faults{Latency: time.Millisecond})
@@ -280,14 +281,16 @@ func newServeHarness(t *testing.T, e *e2e, store string) *serveHarness {
 func (h *serveHarness) start(node string) (*exec.Cmd, string) {
 	t := h.t
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The server listens on a port the kernel picks and logs it ("serving", addr): a port
+	// probed free here and passed on could be taken by another process before the child binds
+	// it. Starts are sequential, so the child's line is the first "serving" after this offset.
+	fi, err := h.log.Stat()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	from := fi.Size()
 	args, _ := json.Marshal([]string{"serve", "--store", h.store, "--master-key", h.mk, "--tokens", h.tokens,
-		"--listen", addr, "--smsc", h.smsc, "--system-id", "ota", "--source", "12345", "--window", "200", "--node", node})
+		"--listen", "127.0.0.1:0", "--smsc", h.smsc, "--system-id", "ota", "--source", "12345", "--window", "200", "--node", node})
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestServeKill9$")
 	cmd.Env = append(os.Environ(), envServeChild+"="+string(args), "STKFORGE_SMPP_PASSWORD=pw-ota")
 	cmd.Stdout, cmd.Stderr = h.log, h.log
@@ -295,20 +298,41 @@ func (h *serveHarness) start(node string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
+	addr := ""
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, addr
+		if addr == "" {
+			addr = h.servingAddr(from)
+		}
+		if addr != "" {
+			resp, err := http.Get("http://" + addr + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return cmd, addr
+				}
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not come up on %s (log %s)", addr, h.log.Name())
+			t.Fatalf("the server did not come up (address %q, log %s)", addr, h.log.Name())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// servingAddr returns the address in the first "serving" line of the log after offset from.
+func (h *serveHarness) servingAddr(from int64) string {
+	b, err := os.ReadFile(h.log.Name())
+	if err != nil || int64(len(b)) < from {
+		return ""
+	}
+	for _, line := range bytes.Split(b[from:], []byte("\n")) {
+		var m struct{ Msg, Addr string }
+		if json.Unmarshal(line, &m) == nil && m.Msg == "serving" && m.Addr != "" {
+			return m.Addr
+		}
+	}
+	return ""
 }
 
 func (h *serveHarness) api(addr, method, path string, body []byte) (int, map[string]any) {
@@ -379,7 +403,13 @@ func TestServeTwoNodes(t *testing.T) {
 		}
 		log.mu.Unlock()
 		a, addrA := h.start(text + "-a")
-		sb, _ := json.Marshal(spnSpec(t, text))
+		spec := spnSpec(t, text)
+		// No fault is injected here, so no retry is needed: the PoR timeout only has to outlast
+		// the queue. With 1000 packets in flight through two servers, PostgreSQL and the
+		// simulated cards on 2 loaded cores, the last PoRs arrive seconds after their
+		// submit_sm; spnSpec's 1 s expired such targets after 6 attempts (seen under -count=2).
+		spec.PoRTimeout = campaign.Duration(60 * time.Second)
+		sb, _ := json.Marshal(spec)
 		began := time.Now()
 		code, m := h.api(addrA, "POST", "/v1/campaigns", sb)
 		if code != 201 {

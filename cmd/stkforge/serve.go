@@ -36,6 +36,10 @@ type ServeCmd struct {
 	Source   string `default:"12345" help:"source_addr of the OTA server: where the cards send their PoRs."`
 	Window   int    `default:"500" help:"submit_sm awaiting their response, at most."`
 	Node     string `help:"Name of this node in claims (default: host name)."`
+	// Defaults are ota/server's DefaultRateLimit, DefaultRateBurst and DefaultMaxTargets.
+	RateLimit  float64 `default:"20" help:"API requests per second per token, on average (negative: no limit); above it 429 with Retry-After."`
+	RateBurst  int     `default:"40" help:"API requests a token may make at once before the rate applies."`
+	MaxTargets int     `default:"1000000" help:"Targets of one campaign, at most (negative: no cap); above it 413 too_many_targets."`
 }
 
 // serveOptions is what one server needs; tests call serveRun directly.
@@ -47,6 +51,10 @@ type serveOptions struct {
 	Listen   string
 	Node     string
 	Logger   *slog.Logger
+	// Limits of the HTTP API (zero: ota/server's defaults).
+	RateLimit  float64
+	RateBurst  int
+	MaxTargets int
 }
 
 // serveRun runs the server until ctx ends; ready gets the HTTP address once it listens.
@@ -71,7 +79,7 @@ func serveRun(ctx context.Context, o serveOptions, ready func(addr string)) erro
 	defer client.Close()
 	ls.c = client
 	srv, err := server.New(server.Config{Keyring: &keys.Keyring{Store: o.Store, Provider: o.Provider, Actor: "api"}, Journal: j, Runner: r,
-		Tokens: o.Tokens, Logger: o.Logger})
+		Tokens: o.Tokens, Logger: o.Logger, RateLimit: o.RateLimit, RateBurst: o.RateBurst, MaxTargets: o.MaxTargets})
 	if err != nil {
 		return err
 	}
@@ -173,6 +181,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		node, _ = os.Hostname()
 	}
 	return serveRun(ctx, serveOptions{Store: st, Provider: kp, Tokens: tokens, Listen: c.Listen, Node: node,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MaxTargets: c.MaxTargets,
 		SMPP:   smpp.Config{Addr: c.SMSC, SystemID: c.SystemID, Password: pw, Source: c.Source, SourceNPI: 1, Window: c.Window},
 		Logger: slog.New(slog.NewJSONHandler(env.Stderr, nil))}, nil)
 }

@@ -23,6 +23,10 @@
 // claimed in pages, and only the messages in flight are held in memory.
 //
 // Decisions where the standards leave room:
+//   - The PoR timeout of an attempt counts from the submit_sm_resp of its last segment (SMPP 3.4
+//     4.4.2), not from the claim: time queued behind throttling or a full window is the
+//     operator's, not the card's. Until then the claim's deadline in the journal is a lease the
+//     runner renews; after, next_at holds that time plus the timeout, so a restart keeps it.
 //   - A PoR is matched to its target by originator MSISDN and TAR, then opened with the card's
 //     keyset and accepted only when its CNTR is the counter of the target's latest attempt (TS
 //     102 225 5.2.2 echoes CNTR); a PoR of an older attempt is stale and ignored.

@@ -1,11 +1,13 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +94,9 @@ func (j *Journal) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 type Scope struct {
 	Tenant string // "" or an operator: every card
 	Bank   bool
+	// MaxTargets caps the targets of one campaign (0: no cap); a campaign over it is refused
+	// whole with ErrTooManyTargets.
+	MaxTargets int
 }
 
 // Create stores a campaign and its targets in one transaction. The spec must have passed
@@ -100,6 +105,16 @@ type Scope struct {
 // card that is unknown, lacks the keyset, or is outside the scope fails the whole creation.
 func (j *Journal) Create(ctx context.Context, id string, spec Spec, p Parsed, scope Scope) (Info, int, error) {
 	now := j.now().UTC()
+	if m := scope.MaxTargets; m > 0 {
+		for _, l := range []struct {
+			field string
+			n     int
+		}{{"iccids", len(spec.Targets.ICCIDs)}, {"imsis", len(spec.Targets.IMSIs)}, {"msisdns", len(spec.Targets.MSISDNs)}} {
+			if l.n > m {
+				return Info{}, 0, &SpecError{Field: "targets." + l.field, Err: fmt.Errorf("%w: %d listed, the limit is %d", ErrTooManyTargets, l.n, m)}
+			}
+		}
+	}
 	raw, err := json.Marshal(spec)
 	if err != nil {
 		return Info{}, 0, err
@@ -136,6 +151,10 @@ func (j *Journal) Create(ctx context.Context, id string, spec Spec, p Parsed, sc
 			}
 			rows, _ := res.RowsAffected()
 			n = int(rows)
+			if m := scope.MaxTargets; m > 0 && n > m {
+				// the transaction is rolled back: nothing of the campaign remains
+				return &SpecError{Field: "targets.filter", Err: fmt.Errorf("%w: the filter selects %d cards, the limit is %d", ErrTooManyTargets, n, m)}
+			}
 			return nil
 		}
 		col, list, field := "c.iccid", spec.Targets.ICCIDs, "iccids"
@@ -366,8 +385,9 @@ func (j *Journal) ExpireOverdue(ctx context.Context, id string, maxAttempts int)
 }
 
 // Claim takes up to limit targets with seq below maxSeq that are due (pending and past their
-// backoff, or sent with their PoR overdue), marks them sent by owner with a PoR deadline and
-// one more attempt, and clears their counter until the new one is recorded. On PostgreSQL the
+// backoff, or sent with their PoR overdue), marks them sent by owner with a deadline and
+// one more attempt (a lease, renewed by the runner until the packet's last segment has its
+// submit_sm_resp, then that time plus the PoR timeout: next_at records it durably), and clears their counter until the new one is recorded. On PostgreSQL the
 // rows are locked with SKIP LOCKED so concurrent nodes take different targets.
 func (j *Journal) Claim(ctx context.Context, id, owner string, limit int, maxSeq int64, deadline time.Time) ([]Claim, error) {
 	now := j.now().UnixMicro()
@@ -410,20 +430,26 @@ type Update struct {
 }
 
 // Apply writes updates to one campaign's targets in one transaction and returns how many rows
-// changed.
+// changed. The comparisons cast their parameter to BIGINT: PostgreSQL would otherwise type a
+// bare "? > 0" as int4 and refuse a microsecond time.
 func (j *Journal) Apply(ctx context.Context, id string, ups []Update) (int, error) {
 	if len(ups) == 0 {
 		return 0, nil
 	}
 	now := j.now().UnixMicro()
+	// Rows are locked in seq order (the updates of one target keep their order): two nodes
+	// writing overlapping targets, one a PoR the other a submission time, then cannot deadlock,
+	// which on PostgreSQL would abort a whole batch of outcomes.
+	ups = slices.Clone(ups)
+	slices.SortStableFunc(ups, func(a, b Update) int { return cmp.Compare(a.Seq, b.Seq) })
 	n := 0
 	err := j.inTx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, j.q(`UPDATE campaign_targets SET
-			state = ?, counter = CASE WHEN ? > 0 THEN ? ELSE counter END,
+			state = ?, counter = CASE WHEN CAST(? AS BIGINT) > 0 THEN ? ELSE counter END,
 			por_status = CASE WHEN ? >= 0 THEN ? ELSE por_status END,
 			last_error = CASE WHEN ? <> '' THEN ? ELSE last_error END,
-			next_at = CASE WHEN ? > 0 THEN ? ELSE next_at END, updated = ?
-			WHERE campaign = ? AND seq = ? AND state IN ('pending', 'sent', 'delivered') AND (? = 0 OR counter = ?)`))
+			next_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN ? ELSE next_at END, updated = ?
+			WHERE campaign = ? AND seq = ? AND state IN ('pending', 'sent', 'delivered') AND (CAST(? AS BIGINT) = 0 OR counter = ?)`))
 		if err != nil {
 			return err
 		}

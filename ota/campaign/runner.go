@@ -61,7 +61,26 @@ type flight struct {
 	keys     packet.Keyset
 	segs     int
 	acked    int // segments with a DELIVRD receipt
+	answered int // segments whose submit_sm has an outcome (submit_sm_resp, error, or unknown)
+	retried  bool
+	// deadline is when the PoR is overdue: the PoR timeout after the last segment's
+	// submit_sm_resp. Zero while segments await their submission (throttling, a full window).
 	deadline time.Time
+}
+
+// attempt names one target of one campaign.
+type attempt struct {
+	campaign string
+	seq      int64
+}
+
+// lease keeps a claimed target's journal deadline ahead of the clock while its packet waits to
+// be submitted, so that a slow or throttling SMSC does not make the target due again. A crashed
+// runner renews nothing: its targets become due one PoR timeout after the last renewal.
+type lease struct {
+	counter uint64
+	timeout time.Duration
+	renewAt time.Time
 }
 
 type runSpec struct {
@@ -80,6 +99,9 @@ type event struct {
 type submitResult struct {
 	f   *flight
 	res smpp.Result
+	// segs is how many segments this outcome settles: 1, or the rest of the packet when its
+	// submission stopped part way.
+	segs int
 }
 
 // Runner runs campaigns: it claims due targets, reserves their counters, seals and submits the
@@ -92,6 +114,7 @@ type Runner struct {
 	byMSISDN map[string][]*flight
 	byMsgID  map[string]*flight
 	specs    map[string]*runSpec
+	leases   map[attempt]*lease
 
 	evMu   sync.Mutex
 	evCond *sync.Cond
@@ -134,7 +157,7 @@ func NewRunner(cfg Config) *Runner {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &Runner{cfg: cfg, byMSISDN: map[string][]*flight{}, byMsgID: map[string]*flight{}, specs: map[string]*runSpec{},
-		updates: map[string][]Update{}, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		leases: map[attempt]*lease{}, updates: map[string][]Update{}, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	r.evCond = sync.NewCond(&r.evMu)
 	r.stopped.Add(2)
 	go r.processEvents()
@@ -243,6 +266,9 @@ func (r *Runner) Run(ctx context.Context, id string) (Status, error) {
 			for _, j := range b {
 				if err == nil {
 					err = r.submit(ctx, rs, j.c, j.cnt, j.ks)
+				} else {
+					// not sent: its journal deadline (last renewal + PoR timeout) makes it due again
+					r.release(attempt{rs.id, j.c.Seq})
 				}
 			}
 		}
@@ -437,6 +463,13 @@ func (r *Runner) send(ctx context.Context, rs *runSpec, claims []Claim) ([]sendJ
 	if _, err := r.cfg.Journal.Apply(ctx, rs.id, ups); err != nil {
 		return nil, err
 	}
+	timeout := time.Duration(rs.spec.PoRTimeout)
+	renewAt := r.cfg.Now().Add(timeout / 4)
+	r.mu.Lock()
+	for _, j := range jobs {
+		r.leases[attempt{rs.id, j.c.Seq}] = &lease{counter: j.cnt, timeout: timeout, renewAt: renewAt}
+	}
+	r.mu.Unlock()
 	return jobs, nil
 }
 
@@ -461,6 +494,7 @@ func (r *Runner) openKeys(iccid string, ks keys.Keyset) (packet.Keyset, error) {
 
 func (r *Runner) submit(ctx context.Context, rs *runSpec, c Claim, cnt uint64, ks keys.Keyset) error {
 	fail := func(msg string) {
+		r.release(attempt{rs.id, c.Seq})
 		r.st.failed.Add(1)
 		r.queue(rs.id, Update{Seq: c.Seq, IfCounter: cnt, State: Failed, PoRStatus: -1, LastError: msg})
 	}
@@ -481,19 +515,20 @@ func (r *Runner) submit(ctx context.Context, rs *runSpec, c Claim, cnt uint64, k
 		return nil
 	}
 	f := &flight{campaign: rs.id, seq: c.Seq, msisdn: c.MSISDN, counter: cnt, attempts: c.Attempts, spec: rs, keys: pk,
-		segs: len(segs), deadline: r.cfg.Now().Add(time.Duration(rs.spec.PoRTimeout))}
+		segs: len(segs)}
 	r.mu.Lock()
 	r.byMSISDN[c.MSISDN] = append(r.byMSISDN[c.MSISDN], f)
 	r.mu.Unlock()
 	r.st.packets.Add(1)
-	for _, ud := range segs {
+	for i, ud := range segs {
 		m := smpp.OTAMessage("+"+c.MSISDN, ud)
-		err := r.cfg.Sender.SubmitAsync(ctx, m, func(res smpp.Result) { r.push(event{result: &submitResult{f: f, res: res}}) })
+		err := r.cfg.Sender.SubmitAsync(ctx, m, func(res smpp.Result) { r.push(event{result: &submitResult{f: f, res: res, segs: 1}}) })
 		if err != nil {
+			// the segments not written get no outcome: this one settles them all
+			r.push(event{result: &submitResult{f: f, res: smpp.Result{Err: err}, segs: len(segs) - i}})
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r.push(event{result: &submitResult{f: f, res: smpp.Result{Err: err}}})
 			break
 		}
 		r.st.segments.Add(1)
@@ -543,6 +578,7 @@ func (r *Runner) writer() {
 			r.flush(context.Background())
 			return
 		case <-t.C:
+			r.renew()
 			r.flush(context.Background())
 		}
 	}
@@ -583,7 +619,31 @@ func (r *Runner) processEvents() {
 	}
 }
 
+// release ends the lease of an attempt: it was submitted, or will not be.
+func (r *Runner) release(a attempt) {
+	r.mu.Lock()
+	delete(r.leases, a)
+	r.mu.Unlock()
+}
+
+// renew pushes the journal deadline of the attempts still waiting for their submission one PoR
+// timeout ahead, every quarter of a timeout (a margin for a busy machine).
+func (r *Runner) renew() {
+	now := r.cfg.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for a, l := range r.leases {
+		if now.Before(l.renewAt) {
+			continue
+		}
+		l.renewAt = now.Add(l.timeout / 4)
+		// queued under r.mu: an update that ends the lease (release, then queue) comes after it
+		r.queue(a.campaign, Update{Seq: a.seq, IfCounter: l.counter, State: Sent, PoRStatus: -1, NextAt: now.Add(l.timeout)})
+	}
+}
+
 // sweep forgets attempts whose PoR deadline passed: the journal retries or expires them.
+// Attempts whose segments are still being submitted have no deadline yet and stay.
 func (r *Runner) sweep() {
 	now := r.cfg.Now()
 	r.mu.Lock()
@@ -591,7 +651,7 @@ func (r *Runner) sweep() {
 	for m, fs := range r.byMSISDN {
 		keep := fs[:0]
 		for _, f := range fs {
-			if now.Before(f.deadline) {
+			if f.deadline.IsZero() || now.Before(f.deadline) {
 				keep = append(keep, f)
 			} else {
 				clear(f.keys.KIc)
@@ -605,7 +665,7 @@ func (r *Runner) sweep() {
 		}
 	}
 	for id, f := range r.byMsgID {
-		if !now.Before(f.deadline) {
+		if !f.deadline.IsZero() && !now.Before(f.deadline) {
 			delete(r.byMsgID, id)
 		}
 	}
@@ -640,6 +700,7 @@ func (r *Runner) backoff(f *flight) time.Time {
 // retry schedules the target's next attempt, or expires it after the last.
 func (r *Runner) retry(f *flight, why string) {
 	r.forget(f)
+	f.retried = true
 	if f.attempts >= f.spec.spec.MaxAttempts {
 		r.st.expired.Add(1)
 		r.queue(f.campaign, Update{Seq: f.seq, IfCounter: f.counter, State: Expired, PoRStatus: -1, LastError: fmt.Sprintf("%s (attempt %d of %d)", why, f.attempts, f.spec.spec.MaxAttempts)})
@@ -648,17 +709,37 @@ func (r *Runner) retry(f *flight, why string) {
 	r.queue(f.campaign, Update{Seq: f.seq, IfCounter: f.counter, State: Pending, PoRStatus: -1, LastError: why, NextAt: r.backoff(f)})
 }
 
+// onResult takes the outcome of one segment's submit_sm. When every segment has one, the
+// attempt's PoR deadline starts: at the last submit_sm_resp, not at the claim, so that time
+// spent queued behind throttling or a full window is not counted against the card. The start
+// is written to the journal (next_at = now + PoR timeout), so a restarted runner keeps it.
 func (r *Runner) onResult(s *submitResult) {
-	if s.res.Err != nil {
+	f := s.f
+	f.answered += max(s.segs, 1)
+	if err := s.res.Err; err != nil {
 		r.st.submitErrors.Add(1)
-		if smpp.OutcomeUnknown(s.res.Err) {
-			return // it may have gone out: the PoR or the deadline decides
+		stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		if !smpp.OutcomeUnknown(err) && !stopped {
+			r.release(attempt{f.campaign, f.seq})
+			if !f.retried {
+				r.retry(f, "submit_sm: "+err.Error())
+			}
+			return
 		}
-		r.retry(s.f, "submit_sm: "+s.res.Err.Error())
+		// it may have gone out: the PoR or the deadline decides
+	} else {
+		r.mu.Lock()
+		r.byMsgID[s.res.MessageID] = f
+		r.mu.Unlock()
+	}
+	if f.answered < f.segs || f.retried || !f.deadline.IsZero() {
 		return
 	}
+	now := r.cfg.Now()
 	r.mu.Lock()
-	r.byMsgID[s.res.MessageID] = s.f
+	f.deadline = now.Add(time.Duration(f.spec.spec.PoRTimeout))
+	delete(r.leases, attempt{f.campaign, f.seq})
+	r.queue(f.campaign, Update{Seq: f.seq, IfCounter: f.counter, State: Sent, PoRStatus: -1, NextAt: f.deadline})
 	r.mu.Unlock()
 }
 

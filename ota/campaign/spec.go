@@ -42,7 +42,9 @@ type Spec struct {
 	MinSample      int     `json:"min_sample,omitempty"`
 	// MaxAttempts bounds the packets sent to one target (default 3); Backoff is the delay
 	// before the second attempt, doubled for each next one (default 5s); PoRTimeout is how long
-	// to wait for a PoR before trying again (default 60s).
+	// to wait for a PoR before trying again (default 60s), counted from the submit_sm_resp of
+	// the packet's last segment, not from the claim: time spent queued behind throttling does
+	// not count.
 	MaxAttempts int      `json:"max_attempts,omitempty"`
 	Backoff     Duration `json:"backoff,omitempty"`
 	PoRTimeout  Duration `json:"por_timeout,omitempty"`
@@ -101,8 +103,10 @@ func (e *SpecError) Unwrap() error { return e.Err }
 
 // Errors a SpecError wraps.
 var (
-	ErrInvalid  = errors.New("invalid value")
-	ErrInsecure = errors.New("below the production security minimum")
+	ErrInvalid = errors.New("invalid value")
+	// ErrTooManyTargets is a campaign over the size cap of its Scope.
+	ErrTooManyTargets = errors.New("too many targets")
+	ErrInsecure       = errors.New("below the production security minimum")
 )
 
 func specErr(field string, off int, kind error, format string, args ...any) *SpecError {

@@ -75,7 +75,23 @@ type Config struct {
 	NewID func() string
 	// Registry receives the metrics (default a new registry).
 	Registry *prometheus.Registry
+	// RateLimit is the requests per second each API token may make on average (default
+	// DefaultRateLimit; negative: no limit), RateBurst how many at once (default
+	// DefaultRateBurst). Above it the answer is 429 with Retry-After.
+	RateLimit float64
+	RateBurst int
+	// MaxTargets caps the targets of one campaign (default DefaultMaxTargets; negative: no cap).
+	MaxTargets int
+	// Now is the rate limiter's clock (default time.Now).
+	Now func() time.Time
 }
+
+// Defaults of Config, documented in docs/api.md.
+const (
+	DefaultRateLimit  = 20.0
+	DefaultRateBurst  = 40
+	DefaultMaxTargets = 1000000
+)
 
 // Server serves the API and runs the campaigns it starts.
 type Server struct {
@@ -85,6 +101,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
+	limit   *limiter
 	wg      sync.WaitGroup
 	ctx     context.Context
 	stop    context.CancelFunc
@@ -120,7 +137,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
+	if cfg.MaxTargets == 0 {
+		cfg.MaxTargets = DefaultMaxTargets
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), running: map[string]context.CancelFunc{}}
+	if cfg.RateLimit > 0 {
+		s.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
+	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	for i, t := range cfg.Tokens {
 		h, err := hex.DecodeString(t.SHA256)
@@ -259,6 +291,12 @@ func (s *Server) handle(pattern string, roles []Role, fn func(w http.ResponseWri
 		case !hasRole(roles, c.Role):
 			writeError(sw, http.StatusForbidden, "forbidden", fmt.Sprintf("role %s may not do this", c.Role), nil)
 		default:
+			if ok, wait := s.limit.allow(c.SHA256); !ok {
+				sw.Header().Set("Retry-After", strconv.Itoa(wait))
+				writeError(sw, http.StatusTooManyRequests, "rate_limited",
+					fmt.Sprintf("token %s is over %g requests per second (burst %d): retry after %d s", c.Name, s.cfg.RateLimit, s.cfg.RateBurst, wait), nil)
+				break
+			}
 			fn(sw, r, c)
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
@@ -355,10 +393,15 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		scope = campaign.Scope{Tenant: c.Tenant, Bank: true}
 	}
+	scope.MaxTargets = max(s.cfg.MaxTargets, 0)
 	id := s.cfg.NewID()
 	in, n, err := s.cfg.Runner.Create(r.Context(), id, spec, scope)
 	if err != nil {
 		var se *campaign.SpecError
+		if errors.Is(err, campaign.ErrTooManyTargets) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_many_targets", err.Error(), err)
+			return
+		}
 		if errors.As(err, &se) {
 			writeError(w, http.StatusUnprocessableEntity, "invalid_spec", err.Error(), err)
 			return

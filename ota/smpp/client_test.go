@@ -137,11 +137,22 @@ func TestWindowBound(t *testing.T) {
 		}()
 	}
 	answered := 0
+	deadline := time.Now().Add(time.Minute)
 	for answered < 40 {
-		time.Sleep(20 * time.Millisecond)
+		// Answer only once the window is full (or holds all that remain): on a loaded machine
+		// the 40 submitting goroutines may be slow to start, and answering early would drain
+		// the window before it ever fills.
+		time.Sleep(time.Millisecond)
 		mu.Lock()
 		if len(held) > 8 {
 			t.Fatalf("%d submit_sm unanswered, window is 8", len(held))
+		}
+		if len(held) < min(8, 40-answered) {
+			mu.Unlock()
+			if time.Now().After(deadline) {
+				t.Fatalf("window never filled: %d answered", answered)
+			}
+			continue
 		}
 		for _, seq := range held {
 			conn.reply(0x80000004, 0, seq, []byte(fmt.Sprintf("m%d\x00", seq)))
@@ -195,13 +206,19 @@ func TestTimeoutAndEnquireLink(t *testing.T) {
 			answered <- seq
 		}
 	})
+	// Two clients, so that neither check depends on the scheduler: the first never idles long
+	// enough for an enquire_link (whose read deadline, EnquireLink+ResponseTimeout, could
+	// otherwise close the connection on a loaded machine before the submit_sm times out).
 	cfg := fakeConfig(f)
 	cfg.ResponseTimeout = 100 * time.Millisecond
-	cfg.EnquireLink = 150 * time.Millisecond
+	cfg.EnquireLink = time.Hour
 	c := dialT(t, cfg)
 	if _, err := c.Submit(context.Background(), OTAMessage("+491", otaUD)); !errors.Is(err, ErrTimeout) || !OutcomeUnknown(err) {
 		t.Errorf("unanswered: %v", err)
 	}
+	cfg = fakeConfig(f)
+	cfg.EnquireLink = 150 * time.Millisecond
+	dialT(t, cfg)
 	<-enq
 	if seq := <-answered; seq != 777 {
 		t.Errorf("enquire_link_resp to %d", seq)

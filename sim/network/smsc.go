@@ -160,6 +160,12 @@ type job struct {
 	systemID  string
 	submitted time.Time
 	due       time.Time
+	// answered is closed once the submit_sm_resp carrying id is queued on the submitting
+	// session: a receipt or forwarded PoR for the message waits for it, so that on that
+	// session the ESME never sees a deliver_sm naming a message_id before the response
+	// that gave it: the ESME learns the id from submit_sm_resp (SMPP 3.4 4.4.2) and matches
+	// the receipt's receipted_message_id against it (5.3.2.12).
+	answered chan struct{}
 }
 
 // Listen starts an SMSC on cfg.Addr.
@@ -414,8 +420,9 @@ func shard(msisdn string, n int) int {
 	return int(h % uint32(n))
 }
 
-// submit queues an accepted submit_sm for delivery, or says why not.
-func (s *SMSC) submit(systemID string, sm *SM) (string, Status) {
+// submit queues an accepted submit_sm for delivery, or says why not. For an accepted message
+// the caller must close answered once its submit_sm_resp is queued (see job.answered).
+func (s *SMSC) submit(systemID string, sm *SM, answered chan struct{}) (string, Status) {
 	if sm.Dest == "" {
 		return "", RInvDstAdr
 	}
@@ -437,7 +444,7 @@ func (s *SMSC) submit(systemID string, sm *SM) (string, Status) {
 	lat := s.faults.Latency
 	s.mu.Unlock()
 	id := strconv.FormatUint(s.msgID.Add(1), 10)
-	j := &job{sm: sm, id: id, systemID: systemID, submitted: now, due: time.Now().Add(lat)}
+	j := &job{sm: sm, id: id, systemID: systemID, submitted: now, due: time.Now().Add(lat), answered: answered}
 	select {
 	case s.queues[shard(sm.Dest, len(s.queues))] <- j:
 	default:
@@ -518,7 +525,20 @@ func (s *SMSC) deliver(j *job) {
 	}
 }
 
+// waitAnswered waits until the submit_sm_resp of j is queued, or the SMSC closes.
+func (s *SMSC) waitAnswered(j *job) bool {
+	select {
+	case <-j.answered:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
 func (s *SMSC) receipt(j *job, state MessageState, code uint16) {
+	if !s.waitAnswered(j) {
+		return
+	}
 	if s.enqueue(j.systemID, receiptSM(j.sm, j.id, j.submitted, s.cfg.Now(), state, code)) == nil {
 		s.st.receipts.Add(1)
 	}
@@ -532,6 +552,9 @@ func (s *SMSC) forwardPoR(j *job, report []byte) {
 		return
 	}
 	if p, err := smspp.ParseUserData(r.UD); err != nil || p.Kind != smspp.ResponsePacket {
+		return
+	}
+	if !s.waitAnswered(j) {
 		return
 	}
 	sm := &SM{SourceTON: j.sm.DestTON, SourceNPI: j.sm.DestNPI, Source: j.sm.Dest,
@@ -755,8 +778,10 @@ func (c *session) submitSM(p []byte, h Header) bool {
 		c.nack(RInvMsgLen, h.Seq)
 		return true
 	}
-	id, st := c.s.submit(*c.systemID.Load(), sm)
+	answered := make(chan struct{})
+	id, st := c.s.submit(*c.systemID.Load(), sm, answered)
 	c.send(MarshalSMResp(SubmitSMResp, st, h.Seq, id))
+	close(answered)
 	return true
 }
 

@@ -41,6 +41,13 @@ func TestTraceDecodes(t *testing.T) {
 	if mo := <-got; mo.ESMClass != 0x40 {
 		t.Errorf("MO %+v", mo)
 	}
+	// The ESME answers after its callback returns: wait until the SMSC has read both
+	// deliver_sm_resp, or closing could cut the last one off the trace (seen under -race).
+	for deadline := time.Now().Add(time.Minute); s.Stats().DeliverAck < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("deliver_sm not answered: %+v", s.Stats())
+		}
+	}
 	e.Close()
 	s.Close()
 	if err := w.Close(); err != nil {
