@@ -18,7 +18,7 @@ type SimCmd struct {
 // SimRunCmd is `stkforge sim run`: a scripted session, its transcript on stdout, every APDU as
 // GSMTAP in --pcap.
 type SimRunCmd struct {
-	Card     string `help:"Card profile (JSON); default: the scenario's card:." type:"path"`
+	Card     string `help:"Card profile (JSON); default: the scenario's card:, else the embedded fixtures/cards/default.json." type:"path"`
 	Spec     string `help:"Menu spec to compile and load into the card." type:"path" xor:"menu"`
 	Image    string `help:"Compiled script image to load into the card." type:"path" xor:"menu"`
 	Scenario string `help:"Scenario file (docs/scenarios.md)." type:"path" required:""`
@@ -31,7 +31,12 @@ func (c *SimRunCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	cfg := handset.RunConfig{CardProfile: c.Card, Handset: c.Handset, Spec: c.Spec, Image: c.Image}
+	def, done, err := defaultCard("")
+	if err != nil {
+		return err
+	}
+	defer done()
+	cfg := handset.RunConfig{CardProfile: c.Card, DefaultCard: def, Handset: c.Handset, Spec: c.Spec, Image: c.Image}
 	var pc *card.Pcap
 	if c.Pcap != "" {
 		w, err := trace.Create(c.Pcap, trace.WithClock(trace.StepClock(handset.DefaultClock, time.Millisecond)))

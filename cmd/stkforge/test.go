@@ -4,7 +4,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+
+	"github.com/stkforge/stkforge/fixtures/cards"
 
 	"github.com/stkforge/stkforge/sim/card"
 	"github.com/stkforge/stkforge/sim/handset"
@@ -14,7 +17,7 @@ import (
 // DIR runs on a simulated card and handset; its transcript must equal NAME.golden.
 type TestCmd struct {
 	Dir     string `arg:"" optional:"" default:"." help:"Directory with specs and *.scenario.yaml files." type:"path"`
-	Card    string `help:"Card profile (JSON) for scenarios that name none." type:"path"`
+	Card    string `help:"Card profile (JSON) for scenarios that name none (default: the embedded fixtures/cards/default.json)." type:"path"`
 	Handset string `help:"Handset profile for every scenario (default: each scenario's)."`
 	Update  bool   `help:"Rewrite the golden files with the transcripts."`
 	Junit   string `name:"junit" help:"Write a JUnit XML report here, for CI systems." type:"path"`
@@ -24,7 +27,12 @@ type TestCmd struct {
 var ErrTestsFailed = errors.New("test: FAIL")
 
 func (c *TestCmd) Run(env *Env) error {
-	res, err := handset.TestDir(c.Dir, handset.RunConfig{CardProfile: c.Card, Handset: c.Handset}, c.Update)
+	def, done, err := defaultCard(c.Card)
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := handset.TestDir(c.Dir, handset.RunConfig{DefaultCard: def, Handset: c.Handset}, c.Update)
 	if err != nil {
 		return err
 	}
@@ -102,4 +110,22 @@ func writeJUnit(path string, res []handset.CaseResult) error {
 		return err
 	}
 	return card.WriteFileAtomic(path, append([]byte(xml.Header), append(b, '\n')...))
+}
+
+// defaultCard returns the card profile file for scenarios that name none: path, or else the
+// embedded default card written to a temporary file (removed by done).
+func defaultCard(path string) (file string, done func(), err error) {
+	if path != "" {
+		return path, func() {}, nil
+	}
+	f, err := os.CreateTemp("", "stkforge-card-*.json")
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	if _, err := f.Write(cards.Default); err != nil {
+		os.Remove(f.Name())
+		return "", nil, err
+	}
+	return f.Name(), func() { os.Remove(f.Name()) }, nil
 }

@@ -17,6 +17,7 @@ import (
 // and where the APDUs go besides the transcript.
 type RunConfig struct {
 	CardProfile string // card profile JSON; "" takes the scenario's card:
+	DefaultCard string // card profile JSON for a scenario that names none when CardProfile is ""
 	Handset     string // handset profile; "" takes the scenario's handset:
 	Spec, Image string // menu to load; "" takes the scenario's
 	Exchange    func(card.Exchange)
@@ -38,6 +39,9 @@ func RunScenario(sc *Scenario, cfg RunConfig) (string, error) {
 	cardPath := cfg.CardProfile
 	if cardPath == "" {
 		cardPath = rel(sc.File, sc.Card)
+	}
+	if cardPath == "" {
+		cardPath = cfg.DefaultCard
 	}
 	if cardPath == "" {
 		return "", &ScenarioError{File: sc.File, Msg: "no card profile: give --card or card: in the scenario"}
