@@ -3,86 +3,28 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stkforge/stkforge/keys/postgres"
+	"github.com/stkforge/stkforge/keys/postgres/pgtest"
 	"github.com/stkforge/stkforge/ota/campaign"
 	"github.com/stkforge/stkforge/sim/network"
 )
 
-// pgServer starts a private PostgreSQL cluster for one test (as the postgres user when root,
-// which may not run the server) and returns its URL; it skips when the server binaries are
-// missing, or fails under STKFORGE_REQUIRE_TOOLS=1. STKFORGE_PG_URL names a server to use instead.
+// pgServer returns a PostgreSQL URL with an empty schema of its own, on the server of
+// STKFORGE_PG_URL or on a private cluster started for this test; it skips when there is none,
+// or fails under STKFORGE_REQUIRE_TOOLS=1.
 func pgServer(t *testing.T) string {
 	t.Helper()
-	if u := os.Getenv("STKFORGE_PG_URL"); u != "" {
-		return freshSchema(t, u)
+	s, err := pgtest.Start()
+	if err == nil {
+		t.Cleanup(s.Stop)
+	} else {
+		s = nil
 	}
-	skip := func(why string) string {
-		if os.Getenv("STKFORGE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("no PostgreSQL server: %s", why)
-		}
-		t.Skipf("no PostgreSQL server: %s", why)
-		return ""
-	}
-	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	if len(bins) == 0 {
-		return skip("binaries not found (/usr/lib/postgresql/*/bin)")
-	}
-	bin := filepath.Dir(bins[len(bins)-1])
-	dir, err := os.MkdirTemp("", "stkforge-push-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func(cmd string) error {
-		c := exec.Command("sh", "-c", cmd)
-		if os.Geteuid() == 0 {
-			u, err := user.Lookup("postgres")
-			if err != nil {
-				return err
-			}
-			var uid, gid int
-			fmt.Sscan(u.Uid, &uid)
-			fmt.Sscan(u.Gid, &gid)
-			if err := os.Chown(dir, uid, gid); err != nil {
-				return err
-			}
-			c = exec.Command("su", "postgres", "-c", cmd)
-		}
-		if out, err := c.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", cmd, err, out)
-		}
-		return nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	if err := run(fmt.Sprintf("%s/initdb -D %s/data -A trust -U stkforge >/dev/null", bin, dir)); err != nil {
-		os.RemoveAll(dir)
-		return skip(err.Error())
-	}
-	if err := run(fmt.Sprintf("%s/pg_ctl -D %s/data -o '-c listen_addresses=127.0.0.1 -p %d -k %s' -l %s/pg.log -w start >/dev/null", bin, dir, port, dir, dir)); err != nil {
-		os.RemoveAll(dir)
-		return skip(err.Error())
-	}
-	t.Cleanup(func() {
-		run(fmt.Sprintf("%s/pg_ctl -D %s/data -m fast stop >/dev/null", bin, dir))
-		os.RemoveAll(dir)
-	})
-	return fmt.Sprintf("postgres://stkforge@127.0.0.1:%d/postgres?sslmode=disable", port)
+	pgtest.Need(t, s, fmt.Sprint(err))
+	return s.Fresh(t)
 }
 
 // TestPushPostgres: the loopback end to end on the shared store, with 5 % loss and throttling,
@@ -126,27 +68,4 @@ func TestPushPostgres(t *testing.T) {
 	if c[campaign.PoROK]+c[campaign.Expired] != n || c[campaign.PoROK] < n*9/10 {
 		t.Errorf("counts %v", c)
 	}
-}
-
-var pgSchemaSeq atomic.Int64
-
-// freshSchema creates an empty schema on a shared server and returns a URL whose search_path
-// points at it, so tests of several packages running at once never see each other's rows.
-func freshSchema(t *testing.T, server string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("cmd_%d_%d", os.Getpid(), pgSchemaSeq.Add(1))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(server, "?") {
-		sep = "&"
-	}
-	return server + sep + "search_path=" + name
 }
