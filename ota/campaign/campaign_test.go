@@ -204,12 +204,18 @@ func updateSPN(t testing.TB, text string) []byte {
 	return s
 }
 
+// spec is the campaign of the tests. Its PoR timeout outlasts the slowest PoR of a loaded
+// machine, so tests that assert one attempt per card hold under load; tests where expiry and
+// retries are the point (loss, crash) shorten it themselves (quickRetries).
 func (e *env) spec(t *testing.T) campaign.Spec {
 	return campaign.Spec{Name: "spn", Tenant: "op", Script: updateSPN(t, "stkforge"),
 		Targets:     campaign.Targets{ICCIDs: e.iccid},
 		Security:    campaign.Security{SPI: "1639", KIc: "12", KID: "12", TAR: "B00010"},
-		MaxAttempts: 4, Backoff: campaign.Duration(5 * time.Millisecond), PoRTimeout: campaign.Duration(300 * time.Millisecond)}
+		MaxAttempts: 4, Backoff: campaign.Duration(5 * time.Millisecond), PoRTimeout: campaign.Duration(20 * time.Second)}
 }
+
+// quickRetries makes lost packets expire fast: for the tests whose point is the retry.
+func quickRetries(s *campaign.Spec) { s.PoRTimeout = campaign.Duration(500 * time.Millisecond) }
 
 func run(t *testing.T, r *campaign.Runner, id string) campaign.Status {
 	t.Helper()
@@ -295,6 +301,7 @@ func TestLossRetries(t *testing.T) {
 			e.net.loss = 0.25
 			r := e.runner(t)
 			spec := e.spec(t)
+			quickRetries(&spec)
 			spec.MaxAttempts = 6
 			if _, _, err := r.Create(ctx, "c1", spec, campaign.Scope{}); err != nil {
 				t.Fatal(err)
@@ -336,7 +343,8 @@ func TestCrashResume(t *testing.T) {
 			r1 := campaign.NewRunner(campaign.Config{Journal: e.j, Store: e.store, Provider: e.kp, Sender: e.net, Batch: 8, Poll: 5 * time.Millisecond})
 			e.net.runner.Store(r1)
 			spec := e.spec(t)
-			spec.Rate = 100 // slow enough to be killed part way, however loaded the machine
+			quickRetries(&spec) // the packets lost in the crash are sent again after it
+			spec.Rate = 100     // slow enough to be killed part way, however loaded the machine
 			if _, _, err := r1.Create(ctx, "c1", spec, campaign.Scope{}); err != nil {
 				t.Fatal(err)
 			}
