@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"os"
@@ -37,14 +38,17 @@ import (
 type NetCmd struct {
 	keysStoreFlag
 	keysMasterKey
-	Cards    int      `default:"10" help:"Simulated cards (generated into the store when fewer exist)."`
-	Profile  string   `default:"fixtures/cards/default.json" help:"Card profile the simulated cards are built from."`
-	Listen   string   `default:"127.0.0.1:2775" help:"SMPP listen address."`
-	SystemID string   `default:"ota" help:"system_id the OTA server binds with; its password comes from STKFORGE_SMPP_PASSWORD."`
-	Short    string   `default:"12345" help:"Short code of the OTA server: PoRs sent to it are routed to its bind."`
-	Loss     float64  `help:"Fraction of MT messages lost silently."`
-	Throttle float64  `help:"submit_sm per second above which the SMSC answers ESME_RTHROTTLED (0: none)."`
-	Issuer   []string `placeholder:"PEM" help:"RSA key (PEM: public key, or a private key whose public part is used) whose signed script images the cards activate; repeat."`
+	Cards         int      `default:"10" help:"Simulated cards (generated into the store when fewer exist)."`
+	Profile       string   `default:"fixtures/cards/default.json" help:"Card profile the simulated cards are built from."`
+	Listen        string   `default:"127.0.0.1:2775" help:"SMPP listen address."`
+	SystemID      string   `default:"ota" help:"system_id the OTA server binds with; its password comes from STKFORGE_SMPP_PASSWORD."`
+	Short         string   `default:"12345" help:"Short code of the OTA server: PoRs sent to it are routed to its bind."`
+	Loss          float64  `help:"Fraction of MT messages lost silently."`
+	Throttle      float64  `help:"submit_sm per second above which the SMSC answers ESME_RTHROTTLED (0: none)."`
+	Queue         int      `default:"8192" help:"MT messages the SMSC holds for delivery; beyond it submit_sm is answered ESME_RMSGQFUL."`
+	DeliverWindow int      `default:"1000" help:"deliver_sm (receipts, MO) the SMSC sends a bind before it waits for their responses: a campaign asks a receipt for every segment, so this bounds its rate at window / round trip."`
+	Issuer        []string `placeholder:"PEM" help:"RSA key (PEM: public key, or a private key whose public part is used) whose signed script images the cards activate; repeat."`
+	KeyPool       int      `placeholder:"N" help:"Cards take the RSA key pairs an activated image names from a pool of N pairs made at start, instead of each generating its own (tens of milliseconds a card): for load tests of many cards, where cards sharing signing keys does not matter. 0: every card its own."`
 }
 
 // Run serves until SIGINT or SIGTERM.
@@ -84,9 +88,17 @@ func (c *NetCmd) Run(env *Env) error {
 		}
 		issuers = append(issuers, k)
 	}
-	fleet.Toolkit(issuers)
+	var pool *netKeyPool
+	if c.KeyPool > 0 {
+		fmt.Fprintf(env.Stderr, "net: the cards share %d RSA key pairs (--key-pool): payments cannot tell them apart by key\n", c.KeyPool)
+		pool = &netKeyPool{n: c.KeyPool}
+		if _, err := pool.forCard("")("", 2048); err != nil { // the size images name, made before the first card waits
+			return err
+		}
+	}
+	fleet.Toolkit(issuers, pool)
 	smsc, err := network.Listen(network.Config{Addr: c.Listen, Accounts: map[string]string{c.SystemID: pw},
-		Routes: map[string]string{c.Short: c.SystemID}, Faults: network.Faults{Loss: c.Loss, ThrottleRate: c.Throttle},
+		Routes: map[string]string{c.Short: c.SystemID}, QueueSize: c.Queue, DeliverWindow: c.DeliverWindow, Faults: network.Faults{Loss: c.Loss, ThrottleRate: c.Throttle},
 		Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
@@ -200,9 +212,43 @@ type netFleet struct {
 
 // Toolkit gives every card the toolkit runtime (sim/toolkit), trusting issuers for script
 // images, so an image pushed by OTA is committed and activated (docs/image-format.md).
-func (f *netFleet) Toolkit(issuers []image.IssuerKey) {
+// With a pool, the cards take the key pairs images name from it.
+func (f *netFleet) Toolkit(issuers []image.IssuerKey, pool *netKeyPool) {
 	for m, h := range f.Handsets {
-		toolkit.Attach(h.Card, toolkit.Config{Issuers: issuers, Rand: toolkit.SeededRand("net " + m)})
+		cfg := toolkit.Config{Issuers: issuers, Rand: toolkit.SeededRand("net " + m)}
+		if pool != nil {
+			cfg.KeyPair = pool.forCard(m)
+		}
+		toolkit.Attach(h.Card, cfg)
+	}
+}
+
+// netKeyPool holds n RSA key pairs per size, generated (crypto/rand) when first asked for and
+// handed to cards by their MSISDN, so a card always gets the same pair.
+type netKeyPool struct {
+	n    int
+	mu   sync.Mutex
+	keys map[int][]*rsa.PrivateKey
+}
+
+func (p *netKeyPool) forCard(msisdn string) func(name string, bits int) (*rsa.PrivateKey, error) {
+	h := fnv.New32a()
+	h.Write([]byte(msisdn))
+	i := int(h.Sum32() % uint32(p.n))
+	return func(_ string, bits int) (*rsa.PrivateKey, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.keys == nil {
+			p.keys = map[int][]*rsa.PrivateKey{}
+		}
+		for len(p.keys[bits]) < p.n {
+			k, err := rsa.GenerateKey(rand.Reader, bits)
+			if err != nil {
+				return nil, err
+			}
+			p.keys[bits] = append(p.keys[bits], k)
+		}
+		return p.keys[bits][i], nil
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/stkforge/stkforge/sim/card"
 	"github.com/stkforge/stkforge/stk/cat"
@@ -22,6 +24,10 @@ type Config struct {
 	// Rand is the randomness for PSS signatures and for key pairs generated when an image
 	// names a key the card lacks (crypto/rand when nil).
 	Rand io.Reader
+	// KeyPair, when set, supplies the key pairs an image names that the card lacks, instead of
+	// generating them on the card from Rand (a simulator that runs many cards may hand out keys
+	// made ahead of time; RSA-2048 generation costs tens of milliseconds per card).
+	KeyPair func(name string, bits int) (*rsa.PrivateKey, error)
 	// AllowUnsigned lets a card that trusts no issuer key at all activate unsigned images (a lab
 	// card). A card with trusted keys always refuses unsigned images.
 	AllowUnsigned bool
@@ -154,7 +160,7 @@ func (rt *Runtime) check(p *card.Proactive, slot byte) (*image.Image, byte) {
 	if !ok {
 		return nil, StatusIncomplete
 	}
-	img, err := image.Load(b[:n])
+	img, err := loadShared(b[:n])
 	if err != nil {
 		if fe, ok := err.(*image.FormatError); ok && fe.Field == "file.hash" {
 			return nil, StatusHash
@@ -178,6 +184,44 @@ func (rt *Runtime) check(p *card.Proactive, slot byte) (*image.Image, byte) {
 		}
 	}
 	return img, StatusActivated
+}
+
+// loaded holds the images the runtimes of this process have loaded, by the SHA-256 of their
+// bytes, for as long as a card uses them: a simulator runs thousands of cards that receive the
+// same image, and a loaded image is immutable and depends on its bytes alone (image.Load), so
+// they share one. Each card still checks the signature with its own issuer keys (check).
+var loaded = struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]weak.Pointer[image.Image]
+}{m: map[[sha256.Size]byte]weak.Pointer[image.Image]{}}
+
+// loadShared is image.Load through the loaded images.
+func loadShared(b []byte) (*image.Image, error) {
+	k := sha256.Sum256(b)
+	loaded.mu.Lock()
+	img := loaded.m[k].Value()
+	loaded.mu.Unlock()
+	if img != nil {
+		return img, nil
+	}
+	img, err := image.Load(b)
+	if err != nil {
+		return nil, err
+	}
+	loaded.mu.Lock()
+	defer loaded.mu.Unlock()
+	if old := loaded.m[k].Value(); old != nil {
+		return old, nil // another card loaded it meanwhile
+	}
+	loaded.m[k] = weak.Make(img)
+	runtime.AddCleanup(img, func(k [sha256.Size]byte) {
+		loaded.mu.Lock()
+		defer loaded.mu.Unlock()
+		if loaded.m[k].Value() == nil {
+			delete(loaded.m, k)
+		}
+	}, k)
+	return img, nil
 }
 
 // imageLen is the length of the CBOR item at the start of b (the file: tag, array of four),
@@ -343,7 +387,16 @@ func (rt *Runtime) ensureKeys(p *card.Proactive, img *image.Image) error {
 		if rt.st.key(k.Name) != nil {
 			continue
 		}
-		key, err := GenerateKey(rt.cfg.Rand, k.Bits)
+		var key *rsa.PrivateKey
+		var err error
+		if rt.cfg.KeyPair != nil {
+			key, err = rt.cfg.KeyPair(k.Name, k.Bits)
+		} else {
+			key, err = GenerateKey(rt.cfg.Rand, k.Bits)
+		}
+		if err == nil && key.N.BitLen() != k.Bits {
+			err = fmt.Errorf("toolkit: key %q of %d bits; the image needs %d", k.Name, key.N.BitLen(), k.Bits)
+		}
 		if err != nil {
 			return err
 		}

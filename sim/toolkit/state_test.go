@@ -2,6 +2,7 @@ package toolkit_test
 
 import (
 	"crypto/rsa"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -92,5 +93,52 @@ func TestNoStateEF(t *testing.T) {
 	}
 	if _, ok := tm.rt.PublicKey(imagetest.KeyName); !ok || tm.rt.Counter() != 1 {
 		t.Fatal("no key or counter")
+	}
+}
+
+// TestKeyPairSupplied: with Config.KeyPair the card takes the key pair an image names from it
+// instead of generating one, and refuses a pair of the wrong size. (An image issued with the
+// card stays active without its key, as TestNoStateEF's card does; an image committed by OTA is
+// refused then: commit status 07.)
+func TestKeyPairSupplied(t *testing.T) {
+	fixtures(t)
+	for _, tc := range []struct {
+		name   string
+		bits   int
+		active bool
+	}{{"right size", 2048, true}, {"wrong size", 1024, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, err := toolkit.GenerateKey(toolkit.SeededRand("supplied "+tc.name), tc.bits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := card.ParseProfile(profileJSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := toolkit.Install(p, signed); err != nil {
+				t.Fatal(err)
+			}
+			c, err := card.New(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var asked []string
+			tm := &term{t: t, c: c}
+			tm.rt = toolkit.Attach(c, toolkit.Config{Issuers: []image.IssuerKey{{ID: "bank", Key: &bankKey.PublicKey}},
+				KeyPair: func(name string, bits int) (*rsa.PrivateKey, error) {
+					asked = append(asked, fmt.Sprintf("%s/%d", name, bits))
+					return key, nil
+				}})
+			tp := profile.Android()
+			tm.apdu(append([]byte{0x80, 0x10, 0, 0, byte(tp.Len())}, tp.Encode()...))
+			if want := []string{imagetest.KeyName + "/2048"}; fmt.Sprint(asked) != fmt.Sprint(want) {
+				t.Fatalf("KeyPair asked for %v, want %v", asked, want)
+			}
+			pub, ok := tm.rt.PublicKey(imagetest.KeyName)
+			if ok != tc.active || (ok && !pub.Equal(&key.PublicKey)) {
+				t.Fatalf("card key present %v (want %v)", ok, tc.active)
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package image
 
 import (
 	"encoding/binary"
-	"fmt"
 	"unicode/utf8"
 )
 
@@ -177,7 +176,7 @@ func readTextBytes(r *creader, f string, nlang int) (Text, error) {
 	}
 	nlang = max(nlang, 1)
 	for i := 0; i < nlang; i++ {
-		lf := fmt.Sprintf("%s.langs[%d]", f, i)
+		lf := elem(f+".langs", i)
 		lr := r
 		if i < nlang-1 {
 			n, err := r.uvarint(lf+".length", 1<<16)
@@ -207,7 +206,7 @@ func readTextBytes(r *creader, f string, nlang int) (Text, error) {
 			continue
 		}
 		for k := 0; !lr.empty(); k++ {
-			pf := fmt.Sprintf("%s.parts[%d]", lf, k)
+			pf := elem(lf+".parts", k)
 			lr.mark(pf)
 			at := lr.pos()
 			lit, ref, err := lr.part(pf)
@@ -244,7 +243,7 @@ func readTemplateBytes(r *creader, f string) (Template, error) {
 	}
 	t.Type, t.Qualifier, t.Dest = hdr[0], hdr[1], hdr[2]
 	for i := 0; !r.empty(); i++ {
-		ef := fmt.Sprintf("%s.elements[%d]", f, i)
+		ef := elem(f+".elements", i)
 		if i == 255 {
 			return t, errf(ef, r.pos(), "more than 255 elements")
 		}
@@ -259,7 +258,7 @@ func readTemplateBytes(r *creader, f string) (Template, error) {
 		}
 		e := Element{Tag: tag}
 		for j := 0; j < int(n); j++ {
-			pf := fmt.Sprintf("%s.parts[%d]", ef, j)
+			pf := elem(ef+".parts", j)
 			r.mark(pf)
 			lit, ref, err := r.part(pf)
 			if err != nil {

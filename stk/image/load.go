@@ -2,7 +2,7 @@ package image
 
 import (
 	"bytes"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -62,8 +62,10 @@ func Load(b []byte) (*Image, error) {
 	if r.off != len(r.b) {
 		return nil, errf("file", r.pos(), "%d bytes after the image", len(r.b)-r.off)
 	}
-	img.offs = map[string]int{}
-	if err := readBody(&reader{b: body, base: bodyAt, offs: img.offs}, img); err != nil {
+	// The body is read without recording where each field starts: a card loads a valid image
+	// and the map of offsets would cost more than the image. Only when validation fails is the
+	// body read again with them, so that the error names its byte offset.
+	if err := readBody(&reader{b: body, base: bodyAt}, img); err != nil {
 		return nil, err
 	}
 	if again, err := encMode.Marshal(bodyCBOR(img)); err != nil || !bytes.Equal(again, body) {
@@ -72,6 +74,12 @@ func Load(b []byte) (*Image, error) {
 	img.body = append([]byte(nil), body...)
 	img.file = append([]byte(nil), b...)
 	if err := validate(img); err != nil {
+		located := &Image{Hash: img.Hash, Signature: img.Signature, body: img.body, file: img.file, offs: map[string]int{}}
+		if rerr := readBody(&reader{b: body, base: bodyAt, offs: located.offs}, located); rerr == nil {
+			if lerr := validate(located); lerr != nil {
+				return nil, lerr
+			}
+		}
 		return nil, err
 	}
 	return img, nil
@@ -194,7 +202,7 @@ func list(r *reader, field string, f func(field string, i int) error) error {
 		return err
 	}
 	for i := 0; i < n; i++ {
-		fi := fmt.Sprintf("%s[%d]", field, i)
+		fi := elem(field, i)
 		r.mark(fi)
 		if err := f(fi, i); err != nil {
 			return err
@@ -347,7 +355,7 @@ func readMenu(r *reader, f string) (Menu, error) {
 		return m, err
 	}
 	for i := 0; i < n; i++ {
-		itf := fmt.Sprintf("%s.items[%d]", f, i)
+		itf := elem(f+".items", i)
 		r.mark(itf)
 		if _, err := r.array(itf, 3, 3); err != nil {
 			return m, err
@@ -370,3 +378,6 @@ func readMenu(r *reader, f string) (Menu, error) {
 	}
 	return m, nil
 }
+
+// elem is the path of element i of the list at field: field[i].
+func elem(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }

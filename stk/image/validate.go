@@ -58,7 +58,7 @@ func validate(img *Image) error {
 		}
 	}
 	for i, k := range img.Keys {
-		f := fmt.Sprintf("body.keys[%d]", i)
+		f := elem("body.keys", i)
 		if k.Name == "" || k.Bits < 1024 || k.Bits > 4096 || k.Bits%8 != 0 {
 			return bad(f, "key %q of %d bits: want a name and 1024..4096 bits, a multiple of 8", k.Name, k.Bits)
 		}
@@ -67,7 +67,7 @@ func validate(img *Image) error {
 		}
 	}
 	for i, v := range img.Vars {
-		f := fmt.Sprintf("body.vars[%d]", i)
+		f := elem("body.vars", i)
 		if v.Name == "" || len(v.Name) > 255 || img.Var(v.Name) != i {
 			return bad(f+".name", "%q: empty, too long or repeated", v.Name)
 		}
@@ -90,12 +90,12 @@ func validate(img *Image) error {
 		}
 	}
 	for i, t := range img.Templates {
-		f := fmt.Sprintf("body.templates[%d]", i)
+		f := elem("body.templates", i)
 		if !slices.Contains(img.Needs, Capability{t.Type, t.Qualifier}) {
 			return bad(f, "%s qualifier %02X is not in needs", cat.CommandType(t.Type), t.Qualifier)
 		}
 		for j, e := range t.Elements {
-			ef := fmt.Sprintf("%s.elements[%d]", f, j)
+			ef := elem(f+".elements", j)
 			switch e.Tag & 0x7F {
 			case tagCommandDetails, tagDeviceIdentities:
 				return bad(ef+".tag", "%02X: the runtime writes command details and device identities", e.Tag)
@@ -123,7 +123,7 @@ func validate(img *Image) error {
 		}
 	}
 	for i, s := range img.SMS {
-		f := fmt.Sprintf("body.sms[%d]", i)
+		f := elem("body.sms", i)
 		if s.Template >= len(img.Templates) || img.Templates[s.Template].Type != TypeSendShortMessage {
 			return bad(f+".template", "%d is not a SEND SHORT MESSAGE template", s.Template)
 		}
@@ -147,7 +147,7 @@ func validate(img *Image) error {
 		return err
 	}
 	for i, m := range img.Menus {
-		if err := validateMenu(img, fmt.Sprintf("body.menus[%d]", i), m, TypeSelectItem); err != nil {
+		if err := validateMenu(img, elem("body.menus", i), m, TypeSelectItem); err != nil {
 			return err
 		}
 	}
@@ -158,7 +158,7 @@ func validate(img *Image) error {
 }
 
 func validateText(img *Image, i int, t Text) error {
-	f := fmt.Sprintf("body.texts[%d]", i)
+	f := elem("body.texts", i)
 	cods, ok := allowed[t.Context]
 	if !ok {
 		return img.errAt(f+".context", "%d is not a text context", t.Context)
@@ -167,7 +167,7 @@ func validateText(img *Image, i int, t Text) error {
 		return img.errAt(f+".langs", "%d versions for %d languages", len(t.Langs), len(img.Languages))
 	}
 	for j, l := range t.Langs {
-		lf := fmt.Sprintf("%s.langs[%d]", f, j)
+		lf := elem(f+".langs", j)
 		if !slices.Contains(cods, l.Coding) {
 			return img.errAt(lf+".coding", "%s is not allowed in a %s text", l.Coding, t.Context)
 		}
@@ -184,7 +184,7 @@ func validateText(img *Image, i int, t Text) error {
 			if p.Var < 0 {
 				continue
 			}
-			pf := fmt.Sprintf("%s.parts[%d]", lf, k)
+			pf := elem(lf+".parts", k)
 			if p.Var >= len(img.Vars) {
 				return img.errAt(pf, "variable %d of %d", p.Var, len(img.Vars))
 			}
@@ -212,7 +212,7 @@ func validateMenu(img *Image, f string, m Menu, want byte) error {
 		return img.errAt(f+".items", "%d entries for the %d items of the template", len(m.Items), len(ids))
 	}
 	for i, it := range m.Items {
-		itf := fmt.Sprintf("%s.items[%d]", f, i)
+		itf := elem(f+".items", i)
 		if it.ID != ids[i] || it.ID == 0 {
 			return img.errAt(itf+".id", "item %d, the template has %d there", it.ID, ids[i])
 		}
@@ -351,7 +351,7 @@ func validateRendering(img *Image) error {
 			if t.Type == TypeSendShortMessage {
 				continue // rendered with its TPDUs below
 			}
-			f := fmt.Sprintf("body.templates[%d] (%s)", i, img.Languages[lang])
+			f := elem("body.templates", i) + " (" + img.Languages[lang] + ")"
 			b, err := img.Command(i, lang, 1, vals, nil)
 			if err != nil {
 				return img.errAt(f, "worst case: %v", err)
@@ -361,7 +361,7 @@ func validateRendering(img *Image) error {
 			}
 		}
 		for i := range img.SMS {
-			f := fmt.Sprintf("body.sms[%d] (%s)", i, img.Languages[lang])
+			f := elem("body.sms", i) + " (" + img.Languages[lang] + ")"
 			cmds, err := img.SMSCommands(i, lang, vals, 0xFF, func() byte { return 1 })
 			if err != nil {
 				return img.errAt(f, "worst case: %v", err)
