@@ -16,6 +16,7 @@ import (
 
 	"github.com/sebdah/goldie/v2"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/keys"
 )
 
@@ -334,6 +335,7 @@ func TestImportPrefixes(t *testing.T) {
 }
 
 func FuzzParseCardFile(f *testing.F) {
+	fuzzseed.Add(f)
 	data, err := os.ReadFile(fixture)
 	if err != nil {
 		f.Fatal(err)
@@ -359,6 +361,7 @@ func FuzzParseCardFile(f *testing.F) {
 }
 
 func FuzzOpenSealed(f *testing.F) {
+	fuzzseed.Add(f)
 	m := fixedKey(f, 1)
 	aad := keys.SecretRef{ICCID: "8988211000000000011", KVN: 1, Name: "kic"}.AAD()
 	sealed, err := m.Seal([]byte("0123456789abcdef"), aad)
@@ -383,6 +386,7 @@ func FuzzOpenSealed(f *testing.F) {
 }
 
 func FuzzParseICCID(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"8988211000000000011", "89445001021983048261", "8944500102198304826A", ""} {
 		f.Add(s)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/ota/campaign"
 )
 
@@ -105,6 +106,7 @@ func TestSpecRoundTrip(t *testing.T) {
 }
 
 func FuzzParseSpec(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add([]byte(goodSpec))
 	f.Add([]byte(`{"targets":{"filter":{"lifecycle":"active"}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

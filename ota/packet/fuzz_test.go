@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // FuzzOpen opens arbitrary bytes as a command packet with the keys of a sample case: no panic,
 // every failure is an *Error, and whatever opens re-seals to a packet that opens the same.
 func FuzzOpen(f *testing.F) {
+	fuzzseed.Add(f)
 	cases := loadSamples(f)
 	for i, c := range cases {
 		f.Add(unhex(f, c.Expected.CommandPacket), uint8(i))
@@ -38,6 +41,7 @@ func FuzzOpen(f *testing.F) {
 // FuzzOpenPoR parses arbitrary SMS user data as a PoR (UDH 02 71 00 then the packet) for the
 // SPI, KIc and KID of a sample case.
 func FuzzOpenPoR(f *testing.F) {
+	fuzzseed.Add(f)
 	cases := loadSamples(f)
 	for i, c := range cases {
 		if c.PoR != nil {

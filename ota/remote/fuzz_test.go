@@ -3,9 +3,12 @@ package remote
 import (
 	"bytes"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func FuzzParseCompactResponse(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"016132", "0290006202820001", "019f0a5eeaaf847b167f9d7ec1ece38817d5e1a7", "02612fd7cb42cdc1f55a9755a3cabcd600be8fa0"} {
 		f.Add(unhex(f, s))
 	}
@@ -22,6 +25,7 @@ func FuzzParseCompactResponse(f *testing.F) {
 }
 
 func FuzzParseExpandedResponse(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"AB0C800102230290002303016A82", "AF80230290009001020000", "AB06800102810101"} {
 		f.Add(unhex(f, s))
 	}
@@ -38,6 +42,7 @@ func FuzzParseExpandedResponse(f *testing.F) {
 }
 
 func FuzzParseExpandedScript(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"AA07220580E2900000", "AE80220580E29000000000", "AA0E830101220700A40004023F00810101"} {
 		f.Add(unhex(f, s))
 	}
@@ -55,6 +60,7 @@ func FuzzParseExpandedScript(f *testing.F) {
 }
 
 func FuzzParseCommandAPDU(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"00A40000", "00B0000010", "00A40004023F00", "00A40004023F0000", "a0a40000027f20a0c0000016"} {
 		f.Add(unhex(f, s))
 	}
@@ -75,6 +81,7 @@ func FuzzParseCommandAPDU(f *testing.F) {
 }
 
 func FuzzParseInstall(f *testing.F) {
+	fuzzseed.Add(f)
 	c, _ := InstallApplication(sampleInstall(), true)
 	f.Add(c.Data)
 	f.Fuzz(func(t *testing.T, b []byte) {

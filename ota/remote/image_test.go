@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func TestImageScript(t *testing.T) {
@@ -73,6 +75,7 @@ func TestParseImageCommit(t *testing.T) {
 }
 
 func FuzzParseImageCommit(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add(unhex(f, "07900002000001"))
 	f.Fuzz(func(t *testing.T, b []byte) { ParseImageCommit(b) })
 }

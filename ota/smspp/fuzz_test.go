@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func seedUD(f *testing.F) {
@@ -22,6 +24,7 @@ func seedUD(f *testing.F) {
 }
 
 func FuzzParseUDH(f *testing.F) {
+	fuzzseed.Add(f)
 	seedUD(f)
 	f.Fuzz(func(t *testing.T, ud []byte) {
 		h, end, err := ParseUDH(ud)
@@ -43,6 +46,7 @@ func FuzzParseUDH(f *testing.F) {
 // FuzzReassembly feeds a stream of random parts, cut from the input, under tight limits: no
 // panic, and never more held than the limits allow.
 func FuzzReassembly(f *testing.F) {
+	fuzzseed.Add(f)
 	segs, _ := Segment(CommandPacket, makePacket(400), Reference{Value: 3})
 	var all []byte
 	for _, s := range segs {
@@ -83,6 +87,7 @@ func FuzzReassembly(f *testing.F) {
 }
 
 func FuzzParseTPDU(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, c := range loadOTA(f) {
 		f.Add(unhex(f, c.Expected.DeliverTPDU))
 	}
@@ -120,6 +125,7 @@ func FuzzParseTPDU(f *testing.F) {
 }
 
 func FuzzParseEnvelope(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, c := range loadOTA(f) {
 		f.Add(unhex(f, c.Expected.Envelope))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sebdah/goldie/v2"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/ota/packet"
 	"github.com/stkforge/stkforge/ota/smspp"
 	"github.com/stkforge/stkforge/sim/card"
@@ -231,6 +232,7 @@ func (r *rawCard) Transmit([]byte) []byte {
 
 // FuzzCardAnswers feeds the audit arbitrary card answers: it must report, never panic.
 func FuzzCardAnswers(f *testing.F) {
+	fuzzseed.Add(f)
 	c, _, o := loadCard(f, "../../fixtures/cards/default.json")
 	o.Targets = o.Targets[:1]
 	o.Keysets = o.Keysets[:1]

@@ -3,11 +3,14 @@ package bank_test
 import (
 	"context"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // FuzzProcess: any body, whole or as a segment with a header, is decided without a panic, and
 // only the real payment is ever accepted.
 func FuzzProcess(f *testing.F) {
+	fuzzseed.Add(f)
 	good := payment(f, cardKey(f), testICCID, "1", "6222020000000001", "100")
 	f.Add(good, false)
 	for _, s := range segments(good, 9) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/ota/smspp"
 )
 
@@ -49,6 +50,7 @@ func joinAPDUs(t testing.TB, hexes ...string) []byte {
 // FuzzTransmit: any sequence of APDUs, never a panic, every answer a status word from the
 // allowed set, data only with 90 00 or 91xx (or a 61xx/6Cxx count for GET RESPONSE).
 func FuzzTransmit(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add(joinAPDUs(f, "00A40004023F00", "00C0000028", "00A4000C022FE2", "00B000000A"))
 	f.Add(joinAPDUs(f, "A0A40000027F20", "A0C0000016", "A0A40000026F07", "A0B0000009", "A02000010831323334FFFFFFFF"))
 	f.Add(joinAPDUs(f, "002000010831323334FFFFFFFF", "00A4080C047F106F3A", "00DC01041E"+string(bytes.Repeat([]byte("41"), 30)), "00A20104024141", "00C0000001"))
@@ -80,6 +82,7 @@ func FuzzTransmit(f *testing.F) {
 // FuzzSMSPPDownload: any secured packet in an ENVELOPE (SMS-PP DOWNLOAD), never a panic; a
 // packet that is not executed leaves the card's state as it was.
 func FuzzSMSPPDownload(f *testing.F) {
+	fuzzseed.Add(f)
 	vcs := loadVectors(f)
 	for _, vc := range vcs {
 		env := unhex(f, vc.Expected.Envelope)
@@ -206,6 +209,7 @@ func TestProfileRoundTrip(t *testing.T) {
 
 // FuzzProfile: any profile document, never a panic; one that builds a card answers APDUs.
 func FuzzProfile(f *testing.F) {
+	fuzzseed.Add(f)
 	b, err := os.ReadFile(defaultProfile)
 	if err != nil {
 		f.Fatal(err)

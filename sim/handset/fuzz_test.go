@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/sim/card"
 	"github.com/stkforge/stkforge/stk/cat"
 )
@@ -42,6 +43,7 @@ func seeds(t testing.TB) [][]byte {
 // FuzzProactive: whatever D0 the card sends, the handset never panics and answers with one
 // TERMINAL RESPONSE that decodes, or waits for the user on a screen.
 func FuzzProactive(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range seeds(f) {
 		f.Add(s)
 	}
@@ -92,6 +94,7 @@ var _ Card = (*card.Card)(nil)
 // FuzzDeliverSMS: whatever TPDU the network delivers, the handset never panics; a data
 // download reaches the card, whose answer becomes a report or an RP-ERROR.
 func FuzzDeliverSMS(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{"4005812143F57FF6621010000000000302700000", "000581598 5F8000462101000000000024869"} {
 		b, _ := hexDecode(s)
 		f.Add(b)

@@ -3,6 +3,8 @@ package handset
 import (
 	"strings"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // TestFixtureScenarios: every scenario under fixtures/scenarios runs and matches its golden
@@ -72,6 +74,7 @@ steps:
 }
 
 func FuzzScenario(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add([]byte("name: x\nsteps:\n  - select: 1\n  - sms: {from: 1, ud: 00}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ParseScenario("f.yaml", b)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sebdah/goldie/v2"
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func unhex(s string) []byte {
@@ -187,6 +188,7 @@ func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
 // FuzzParse feeds every decoder arbitrary octets: they fail cleanly or give something that
 // encodes back to the same octets.
 func FuzzParse(f *testing.F) {
+	fuzzseed.Add(f)
 	sub, _ := MarshalSM(SubmitSM, 2, otaSubmit())
 	rcpt, _ := MarshalSM(DeliverSM, 3, receiptSM(otaSubmit(), "17", testTime, testTime, Delivered, 0))
 	f.Add(sub)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func listen(t testing.TB, mutate func(*Config)) *SMSC {
@@ -188,6 +190,7 @@ func equalStatus(a, b []Status) bool {
 // FuzzSession writes arbitrary octets on a session: the SMSC answers, nacks or closes, never
 // panics.
 func FuzzSession(f *testing.F) {
+	fuzzseed.Add(f)
 	sub, _ := MarshalSM(SubmitSM, 2, otaSubmit())
 	bind := MarshalBind(BindTransceiver, 1, &Bind{SystemID: "ota", Password: "secret1", InterfaceVersion: 0x34})
 	f.Add(append(bytes.Clone(bind), sub...))

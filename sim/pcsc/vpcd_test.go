@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // rw is a reader's side of a connection in memory: what the reader sent, what came back.
@@ -72,6 +74,7 @@ func TestBridgeBrokenFrames(t *testing.T) {
 
 // FuzzBridge: any byte stream from the reader, never a panic, every answer framed.
 func FuzzBridge(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add(append(frame(CtrlPowerOn), frame(0x00, 0xA4, 0x00, 0x04, 0x02, 0x3F, 0x00)...))
 	f.Add(append(frame(CtrlGetATR), frame(0xA0, 0xF2, 0x00, 0x00, 0x16)...))
 	c := newCard(f)

@@ -3,6 +3,7 @@ package toolkit_test
 import (
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/cat"
 	"github.com/stkforge/stkforge/stk/cat/profile"
 )
@@ -11,6 +12,7 @@ import (
 // the card never panics, always answers a status word, and every proactive command it queues
 // decodes with stk/cat.
 func FuzzRuntime(f *testing.F) {
+	fuzzseed.Add(f)
 	// select Pay, answer language en, item 1, payee, amount, yes, PIN
 	f.Add([]byte{0, 2, 1, 0, 4, 0xAD, 0x02, 'e', 'n', 1, 0, 3, 0x90, 0x01, 0x01, 1, 0, 0})
 	f.Add([]byte{0, 3, 1, 0, 0, 1, 0x11, 0, 1, 0x10, 0})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/image"
 )
 
@@ -45,6 +46,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func FuzzParseState(f *testing.F) {
+	fuzzseed.Add(f)
 	b, err := sampleState(f).marshal()
 	if err != nil {
 		f.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 	"github.com/sebdah/goldie/v2"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/sim/trace"
 )
 
@@ -595,6 +596,7 @@ func ExampleAPDUExchange_T0Frames() {
 // FuzzT0Frames: any exchange is either refused with an *Error or framed so that every frame
 // holds exactly P3 data bytes between header and status word.
 func FuzzT0Frames(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add(byte(0x80), byte(0x12), byte(0), byte(0), []byte(nil), unhex(f, "D01A8103012180820281028D0F04546F6F6C6B697420546573742031"), uint16(0x9000))
 	f.Add(byte(0x80), byte(0x14), byte(0), byte(0), unhex(f, "810303240002028281830113900105"), []byte(nil), uint16(0x9000))
 	f.Add(byte(0xA0), byte(0x88), byte(0), byte(0), make([]byte, 16), make([]byte, 12), uint16(0x9000))

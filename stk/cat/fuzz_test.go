@@ -3,6 +3,8 @@ package cat
 import (
 	"bytes"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // seeds adds the interoperability vectors and the golden examples to a fuzz corpus.
@@ -21,6 +23,7 @@ func seeds(f *testing.F) [][]byte {
 // FuzzDecode: any input decodes or fails cleanly; what decodes re-encodes to the same bytes,
 // and so does its JSON form.
 func FuzzDecode(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, b := range seeds(f) {
 		f.Add(b)
 	}
@@ -50,6 +53,7 @@ func FuzzDecode(f *testing.F) {
 // FuzzCommand: a typed command that decodes encodes to a canonical form that decodes to the
 // same command (decode -> encode -> decode is stable).
 func FuzzCommand(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, b := range seeds(f) {
 		f.Add(b)
 	}
@@ -75,6 +79,7 @@ func FuzzCommand(f *testing.F) {
 
 // FuzzTerminalResponse is FuzzCommand for terminal responses.
 func FuzzTerminalResponse(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, b := range seeds(f) {
 		f.Add(b)
 	}
@@ -100,6 +105,7 @@ func FuzzTerminalResponse(f *testing.F) {
 
 // FuzzEnvelope is FuzzCommand for envelopes.
 func FuzzEnvelope(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, b := range seeds(f) {
 		f.Add(b)
 	}
@@ -126,6 +132,7 @@ func FuzzEnvelope(f *testing.F) {
 // FuzzFromJSON: any JSON encodes or fails cleanly; what encodes decodes, and its JSON form
 // encodes to the same bytes.
 func FuzzFromJSON(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, b := range seeds(f) {
 		j, err := JSON(b)
 		if err == nil {

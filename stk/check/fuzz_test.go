@@ -5,12 +5,14 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/spec"
 )
 
 // FuzzCheck: parse and check never panic, every diagnostic has a code and a position inside
 // the file, and a spec that parsed gives a program whose listing can be printed.
 func FuzzCheck(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, dir := range []string{"menus", "menus/bad"} {
 		for _, file := range menuFiles(f, dir) {
 			data, err := os.ReadFile(file)

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/check"
 	"github.com/stkforge/stkforge/stk/image"
 )
@@ -11,6 +12,7 @@ import (
 // FuzzCompile: any spec bytes: no panic; every diagnostic has a position; whatever compiles
 // loads back with the same listing.
 func FuzzCompile(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, name := range menuNames {
 		f.Add(readMenu(f, name).Data)
 	}
@@ -41,6 +43,7 @@ func FuzzCompile(f *testing.F) {
 
 // FuzzHexdump: the annotated hexdump of arbitrary bytes never panics.
 func FuzzHexdump(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, name := range menuNames {
 		res, _ := Compile([]check.SpecFile{readMenu(f, name)}, Options{})
 		if res[0].Image != nil {

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // randomText is a text of nlang languages in one context, fixed or with parts.
@@ -116,6 +118,7 @@ func TestCompactErrors(t *testing.T) {
 // FuzzCompact: no input panics the compact readers, and what they accept is canonical: written
 // again, it gives the same bytes (so Load's re-encoding check holds for the inner framing too).
 func FuzzCompact(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add([]byte{0x11, 'H', 'i'}, uint8(1), false)
 	f.Add([]byte{0x03, 0x91, 0x03, 0x01, 0x92, 0x02, 'x', 0x03}, uint8(2), false)
 	f.Add(templateBytes(Template{Type: 0x21, Qualifier: 0x80, Dest: 0x02, Elements: []Element{TextElement(0x8D, 3), LitElement(0x04, []byte{1, 5})}}), uint8(0), true)

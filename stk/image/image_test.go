@@ -13,6 +13,7 @@ import (
 
 	"github.com/sebdah/goldie/v2"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/cat"
 	"github.com/stkforge/stkforge/stk/image"
 	"github.com/stkforge/stkforge/stk/image/imagetest"
@@ -198,6 +199,7 @@ func TestRandomCorruption(t *testing.T) {
 // -fuzzminimizetime 1s: minimizing an input as large as the payment image otherwise stalls the
 // fuzzer for minutes.
 func FuzzLoad(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add(payment(f).Bytes())
 	f.Add(imagetest.Hello("Hello").Bytes())
 	f.Add([]byte{0xD9, 0xD9, 0xF7, 0x84, 0x01})

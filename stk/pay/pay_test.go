@@ -16,6 +16,7 @@ import (
 
 	"github.com/sebdah/goldie/v2"
 
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 	"github.com/stkforge/stkforge/stk/check"
 	"github.com/stkforge/stkforge/stk/gen"
 	"github.com/stkforge/stkforge/stk/tlv"
@@ -387,6 +388,7 @@ func TestBodyErrors(t *testing.T) {
 
 // FuzzParseCanonical: no panic; what parses re-encodes to the same bytes.
 func FuzzParseCanonical(f *testing.F) {
+	fuzzseed.Add(f)
 	c, _ := (&Transaction{App: "bank-zh", Fields: []Field{{"card.iccid", bankValues["card.iccid"]}, {"amount", []byte("1")}}}).Canonical()
 	f.Add(c)
 	f.Add([]byte(Domain))
@@ -405,6 +407,7 @@ func FuzzParseCanonical(f *testing.F) {
 // FuzzParseBody: the bank's body parser on arbitrary bytes: no panic, and a parsed body
 // rebuilds to the same bytes.
 func FuzzParseBody(f *testing.F) {
+	fuzzseed.Add(f)
 	fm := bankFormat(f)
 	key := loadKey(f, "card-2048.pem")
 	f.Add(signedBody(f, fm, key))

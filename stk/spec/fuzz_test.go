@@ -3,11 +3,14 @@ package spec
 import (
 	"os"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // FuzzParse: no input makes the parser panic, every diagnostic has a code and a position inside
 // the file, and a spec without errors has a tree.
 func FuzzParse(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, dir := range []string{"menus", "menus/bad"} {
 		for _, file := range specFiles(f, dir) {
 			data, err := os.ReadFile(file)

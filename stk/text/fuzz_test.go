@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 // Seeds: the published bytes used in the other tests (cat-sample.json, TS 102 221 Annex A, the
@@ -39,6 +41,7 @@ func seedBytes(s string) []byte {
 // FuzzDecodeAlpha: no panic; whatever decodes re-encodes, decodes to the same Alpha, is never
 // longer than the input, and is the input itself when the input is canonical.
 func FuzzDecodeAlpha(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range alphaSeeds {
 		f.Add(seedBytes(s))
 	}
@@ -70,6 +73,7 @@ func FuzzDecodeAlpha(f *testing.F) {
 // FuzzDecodeText: no panic; a decoded text re-encodes to the same bytes except, for 7-bit, the
 // spare bits of the last octet.
 func FuzzDecodeText(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range textSeeds {
 		f.Add(s.dcs, seedBytes(s.hex))
 	}
@@ -110,6 +114,7 @@ func FuzzDecodeText(f *testing.F) {
 // FuzzUnpack7: no panic for any n; the septets decode or fail cleanly; decoded septets encode
 // back to themselves; packing them again gives the input up to its spare bits.
 func FuzzUnpack7(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range textSeeds {
 		f.Add(seedBytes(s.hex), len(s.hex))
 	}
@@ -137,6 +142,7 @@ func FuzzUnpack7(f *testing.F) {
 // FuzzDecodeGSM: no panic; what decodes encodes back to the same septets (unpacked GSM has one
 // coding per character).
 func FuzzDecodeGSM(f *testing.F) {
+	fuzzseed.Add(f)
 	f.Add([]byte("Toolkit Test 1"))
 	f.Add([]byte{0x1B, 0x65, 0x10, 0x09, 0x00})
 	f.Add([]byte{0x41, 0x1B})

@@ -7,6 +7,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func mustHex(t testing.TB, s string) []byte {
@@ -250,6 +252,7 @@ func readAll(b []byte) ([]CTLV, error) {
 }
 
 func FuzzReader(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range []string{
 		"D01A8103012180820281028D0F04546F6F6C6B697420546573742031",
 		"D0188103011500820281823100050B44656661756C742055524C",

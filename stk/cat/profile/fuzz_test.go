@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/stkforge/stkforge/fixtures/fuzzseed"
 )
 
 func fuzzSeeds() [][]byte {
@@ -19,6 +21,7 @@ func fuzzSeeds() [][]byte {
 // FuzzParse: any 1..255 bytes parse, re-encode to themselves, survive the JSON form, and never
 // make Supports panic.
 func FuzzParse(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
 	}
@@ -58,6 +61,7 @@ func FuzzParse(f *testing.F) {
 
 // FuzzUnmarshalJSON: whatever JSON decodes re-encodes to the same bytes through its own JSON.
 func FuzzUnmarshalJSON(f *testing.F) {
+	fuzzseed.Add(f)
 	for _, s := range fuzzSeeds() {
 		p, _ := Parse(s)
 		js, _ := json.Marshal(p)
