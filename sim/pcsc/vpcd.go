@@ -1,12 +1,12 @@
-// Package pcsc puts a simulated card into a real PC/SC reader: the virtual smart card side of
-// the vsmartcard vpcd protocol, so that pcscd (with the vpcd reader driver) offers the card to
-// any PC/SC application (scriptor, opensc-tool, pySim, a handset test rig).
+// The vpcd bridge: the virtual smart card side of the vsmartcard vpcd protocol (package doc in
+// doc.go).
 //
 // The protocol, as the vpcd driver speaks it over TCP (port 35963 for slot 0, 35964 for slot
 // 1; the card side connects): every message, both ways, is a 2-byte big-endian length and a
 // payload. A 1-byte payload from the reader is a control code: 00 power off, 01 power on,
 // 02 reset (none of them answered), 04 get ATR (answered with the ATR). A longer payload is a
 // command APDU, answered with the response APDU, SW1 SW2 last.
+
 package pcsc
 
 import (
