@@ -2,6 +2,7 @@ package smpp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -35,6 +36,11 @@ type Config struct {
 	BindTimeout     time.Duration // dial and bind (default 10 s)
 	MinBackoff      time.Duration // first reconnection delay (default 100 ms), doubled up to
 	MaxBackoff      time.Duration // (default 30 s)
+	// BindRetries is how many times Dial binds again, with the same backoff, after a refusal
+	// that may pass: ESME_RBINDFAIL (the account's binds are all taken, a dead session still
+	// counted), ESME_RSYSERR, ESME_RMSGQFUL, ESME_RTHROTTLED (default 8, about 25 s; negative:
+	// none). Refused credentials and a failed dial end Dial at once.
+	BindRetries int
 	// ThrottleDelay is the pause after a throttling answer, doubled while they repeat up to
 	// one second (default 20 ms). The window is halved at each and grows back by one per
 	// window of acknowledged messages (AIMD).
@@ -74,6 +80,9 @@ func (c *Config) defaults() {
 	def(&c.MinBackoff, 100*time.Millisecond)
 	def(&c.MaxBackoff, 30*time.Second)
 	def(&c.ThrottleDelay, 20*time.Millisecond)
+	if c.BindRetries == 0 {
+		c.BindRetries = 8
+	}
 	if c.Dial == nil {
 		var d net.Dialer
 		c.Dial = d.DialContext
@@ -119,6 +128,9 @@ type Stats struct {
 	Submitted, Accepted, Throttled, Failed, Timeouts, Lost int64
 	Receipts, MO, BadMO, Reconnects                        int64
 	Window                                                 float64 // current AIMD window
+	// Outstanding is the submit_sm written and awaiting their response now, PeakOutstanding the
+	// most there ever were: neither exceeds Config.Window, whatever the SMSC does.
+	Outstanding, PeakOutstanding int
 }
 
 type pending struct {
@@ -145,11 +157,15 @@ type Client struct {
 	connected   bool
 	closed      bool
 	inflight    int
+	peak        int // most inflight ever
 	cwnd        float64
 	resumeAt    time.Time
 	lastCut     time.Time // when the window was last halved
 	throttleRun int
 	nextSend    time.Time // MaxRate pacing
+	wakeTimer   *time.Timer
+	wakeTime    time.Time // when wakeTimer fires; zero when not armed
+	wakeArms    int       // timers armed, for the tests
 	pending     map[int32]*pending
 
 	lastRead atomic.Int64 // unix nanos of the last PDU read
@@ -164,18 +180,36 @@ func newReassembler(cfg Config) *smspp.Reassembler {
 	return smspp.NewReassembler(cfg.Reassembly, cfg.Now)
 }
 
-// Dial connects and binds as a transceiver; a refused bind is a *StatusError. The client then
-// keeps the bind up until Close, reconnecting with backoff after any loss.
+// Dial connects and binds as a transceiver; a refused bind is a *StatusError (after
+// Config.BindRetries for a refusal that may pass). The client then keeps the bind up until
+// Close, reconnecting with backoff after any loss.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	cfg.defaults()
 	c := &Client{cfg: cfg, cwnd: float64(cfg.Window), pending: map[int32]*pending{},
 		reasm: newReassembler(cfg)}
 	c.cond = sync.NewCond(&c.mu)
 	c.ctx, c.stop = context.WithCancel(context.Background())
-	sess, err := c.connect(ctx, c.gen+1)
-	if err != nil {
-		c.stop()
-		return nil, err
+	delay := cfg.MinBackoff
+	var sess *gosmpp.Session
+	for try := 0; ; try++ {
+		var err error
+		if sess, err = c.connect(ctx, c.gen+1); err == nil {
+			break
+		}
+		var se *StatusError
+		if !errors.As(err, &se) || !transientBind(se.Status) || try >= cfg.BindRetries {
+			c.stop()
+			return nil, err
+		}
+		cfg.Logger.Warn("smpp bind refused; binding again", "status", se.Status.String(), "next_in", delay)
+		c.notify(false, err)
+		select {
+		case <-ctx.Done():
+			c.stop()
+			return nil, err
+		case <-time.After(time.Duration(float64(delay) * (0.8 + 0.4*cfg.Rand.Float64()))):
+		}
+		delay = min(2*delay, cfg.MaxBackoff)
 	}
 	c.mu.Lock()
 	c.gen++
@@ -185,6 +219,16 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c.wg.Add(1)
 	go c.housekeeping()
 	return c, nil
+}
+
+// transientBind says whether a bind refused with st may be accepted later (SMPP 3.4 5.1.3):
+// the SMSC is busy or the account's binds are taken, as opposed to credentials it does not know.
+func transientBind(st Status) bool {
+	switch st {
+	case RSysErr, RBindFail, RMsgQFul, RThrottled:
+		return true
+	}
+	return false
 }
 
 func (c *Client) notify(up bool, err error) {
@@ -415,11 +459,7 @@ func (c *Client) send(ctx context.Context, p *pending, sm *pdu.SubmitSM) error {
 			if wait <= 0 {
 				break
 			}
-			time.AfterFunc(wait, func() {
-				c.mu.Lock()
-				c.cond.Broadcast()
-				c.mu.Unlock()
-			})
+			c.wakeAt(now.Add(wait))
 		}
 		c.cond.Wait()
 	}
@@ -438,6 +478,7 @@ func (c *Client) send(ctx context.Context, p *pending, sm *pdu.SubmitSM) error {
 	p.gen = c.gen
 	c.pending[seq] = p
 	c.inflight++
+	c.peak = max(c.peak, c.inflight)
 	sess := c.sess
 	c.mu.Unlock()
 	c.submitted.Add(1)
@@ -456,6 +497,29 @@ func (c *Client) send(ctx context.Context, p *pending, sm *pdu.SubmitSM) error {
 		}
 	}
 	return nil
+}
+
+// wakeAt arms the client's one wake-up timer for senders waiting out a throttling pause or the
+// rate cap (c.mu held). One timer whatever the number of waiting senders: a timer per sender
+// and wake-up grew with window x responses during a throttling storm.
+func (c *Client) wakeAt(at time.Time) {
+	if !c.wakeTime.IsZero() && !c.wakeTime.After(at) {
+		return // an earlier wake-up is armed; the woken senders arm the next
+	}
+	c.wakeTime = at
+	c.wakeArms++
+	if c.wakeTimer == nil {
+		c.wakeTimer = time.AfterFunc(time.Until(at), c.wake)
+	} else {
+		c.wakeTimer.Reset(time.Until(at))
+	}
+}
+
+func (c *Client) wake() {
+	c.mu.Lock()
+	c.wakeTime = time.Time{}
+	c.cond.Broadcast()
+	c.mu.Unlock()
 }
 
 // maxThrottlePause bounds the doubling pause after repeated throttling answers.
@@ -552,6 +616,9 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	sess := c.sess
+	if c.wakeTimer != nil {
+		c.wakeTimer.Stop()
+	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.stop()
@@ -574,9 +641,10 @@ func (c *Client) Close() error {
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
 	c.mu.Lock()
-	w := c.cwnd
+	w, out, peak := c.cwnd, len(c.pending), c.peak
 	c.mu.Unlock()
 	return Stats{Submitted: c.submitted.Load(), Accepted: c.accepted.Load(), Throttled: c.throttled.Load(),
 		Failed: c.failed.Load(), Timeouts: c.timeouts.Load(), Lost: c.lost.Load(), Receipts: c.receipts.Load(),
-		MO: c.mo.Load(), BadMO: c.badMO.Load(), Reconnects: c.reconnects.Load(), Window: w}
+		MO: c.mo.Load(), BadMO: c.badMO.Load(), Reconnects: c.reconnects.Load(), Window: w,
+		Outstanding: out, PeakOutstanding: peak}
 }

@@ -165,6 +165,9 @@ func TestWindowBound(t *testing.T) {
 	if maxHeld != 8 {
 		t.Errorf("at most %d in flight, want the window of 8 to fill", maxHeld)
 	}
+	if st := c.Stats(); st.PeakOutstanding != 8 || st.Outstanding != 0 {
+		t.Errorf("Stats: peak %d outstanding, %d now; want 8 and 0", st.PeakOutstanding, st.Outstanding)
+	}
 }
 
 func TestGenericNackAndErrors(t *testing.T) {

@@ -14,6 +14,8 @@ type Status uint32
 const (
 	ROK        Status = 0x00
 	RInvCmdID  Status = 0x03
+	RSysErr    Status = 0x08
+	RBindFail  Status = 0x0D
 	RInvPaswd  Status = 0x0E
 	RInvSysID  Status = 0x0F
 	RMsgQFul   Status = 0x14

@@ -3,9 +3,11 @@
 // destination MSISDN to a registered Handset as an SMS-DELIVER TPDU (TS 23.040 9.2.2.1), sends
 // delivery receipts (deliver_sm, esm_class 04, with receipted_message_id and message_state),
 // and takes mobile originated SMS-SUBMIT TPDUs from handsets (PoRs, payment messages) to the
-// bound ESME that owns their destination, store and forward. Latency, loss, throttling
-// (ESME_RTHROTTLED), full queues (ESME_RMSGQFUL) and disconnections can be injected, every
-// random choice drawn from an injected source.
+// bound ESME that owns their destination, store and forward. The troubles of real SMSCs can be
+// injected (Faults): latency, loss, throttling (ESME_RTHROTTLED per account, per bind, and in
+// storms), full queues (ESME_RMSGQFUL), generic_nack, slow submit_sm_resp, refused binds and
+// disconnections that leave a whole window unanswered, every random choice drawn from an
+// injected source.
 //
 // The PDU codec is its own (not gosmpp's): strict, with errors naming the PDU, field and
 // octet offset, and optional parameters kept in order so that PDUs are byte-exact from run to

@@ -36,7 +36,8 @@ func (f HandsetFunc) DeliverSMS(ctx context.Context, tpdu []byte) ([]byte, error
 	return f(ctx, tpdu)
 }
 
-// Faults are the troubles the virtual SMSC injects; every random choice comes from Config.Rand.
+// Faults are the troubles the virtual SMSC injects, each as a real SMSC shows it; every random
+// choice comes from Config.Rand.
 type Faults struct {
 	// Latency delays each MT delivery after its submit_sm_resp.
 	Latency time.Duration
@@ -45,17 +46,46 @@ type Faults struct {
 	// LossReceipt sends an UNDELIV receipt for a lost message when one was asked for; without
 	// it the loss is silent, as when a network loses a message without telling.
 	LossReceipt bool
-	// ThrottleRate is the submit_sm rate per second over all binds above which submit_sm is
-	// answered ESME_RTHROTTLED (0: no limit); ThrottleBurst is the bucket size (default rate/10,
-	// at least 1).
+	// ThrottleRate is the submit_sm rate per second over all binds (the account's licence)
+	// above which submit_sm is answered ESME_RTHROTTLED (0: no limit); ThrottleBurst is the
+	// bucket size (default rate/10, at least 1).
 	ThrottleRate  float64
 	ThrottleBurst int
+	// BindRate is the submit_sm rate per second each bind may send (0: no limit), above it
+	// ESME_RTHROTTLED; BindBurst is its bucket (default rate/10, at least 1). SMSCs license
+	// throughput per bind, so N binds of one account (N server nodes) get N times the rate,
+	// up to ThrottleRate when both are set.
+	BindRate  float64
+	BindBurst int
+	// StormFor and StormEvery make throttling storms: for StormFor at the start of every
+	// StormEvery (on Config.Now, counted from Listen or SetFaults) every submit_sm is answered
+	// ESME_RTHROTTLED, as an SMSC does while its own downstream (an HLR, an MSC) is congested.
+	StormFor, StormEvery time.Duration
 	// QueueFull is the fraction of submit_sm answered ESME_RMSGQFUL at random, besides the
 	// answers a really full delivery queue gives.
 	QueueFull float64
+	// GenericNack is the fraction of submit_sm answered with a generic_nack of status
+	// GenericNackStatus (default ESME_RSYSERR) instead of a submit_sm_resp, as SMSCs do under
+	// overload or for a PDU they cannot take: the message is not accepted (SMPP 3.4 4.3.1) and
+	// never delivered.
+	GenericNack       float64
+	GenericNackStatus Status
+	// ResponseDelay holds every submit_sm_resp back this long; the message is accepted and
+	// delivered meanwhile, so a PoR may reach the ESME before the response. A slow SMSC: the
+	// ESME's window fills and its throughput becomes window / delay.
+	ResponseDelay time.Duration
+	// RefuseBinds answers the first n binds with good credentials (after Listen or SetFaults)
+	// with RefuseBindStatus (default ESME_RBINDFAIL), then accepts them: an SMSC that still
+	// counts a dead session against the account's bind limit, or is restarting.
+	RefuseBinds      int
+	RefuseBindStatus Status
 	// DisconnectAfter closes a session when it sends its n-th submit_sm, leaving it unanswered
-	// (0: never).
+	// (0: never); every session of the SMSC closes after its n-th, a flapping link.
+	// With DisconnectIdle the session first stops answering anything and reads on until no PDU
+	// has come for DisconnectIdle (the ESME's window is full), then closes: a whole window of
+	// submit_sm unanswered and never delivered, as when the link dies under load.
 	DisconnectAfter int
+	DisconnectIdle  time.Duration
 }
 
 // Config configures an SMSC.
@@ -74,7 +104,8 @@ type Config struct {
 	// all workers (default 8192); beyond it submit_sm is answered ESME_RMSGQFUL.
 	Workers   int
 	QueueSize int
-	// MaxOutbox bounds the deliver_sm waiting for each ESME (default 100000).
+	// MaxOutbox bounds the deliver_sm waiting for each ESME (default 100000); when it is full,
+	// deliveries wait for room (see enqueue).
 	MaxOutbox int
 	// DeliverWindow bounds the deliver_sm awaiting a response on one session (default 100).
 	DeliverWindow int
@@ -94,9 +125,8 @@ type Config struct {
 
 // Errors of SubmitMO.
 var (
-	ErrNoRoute   = errors.New("network: no route to the destination")
-	ErrQueueFull = errors.New("network: queue full")
-	ErrClosed    = errors.New("network: SMSC closed")
+	ErrNoRoute = errors.New("network: no route to the destination")
+	ErrClosed  = errors.New("network: SMSC closed")
 )
 
 // Stats counts what the SMSC did.
@@ -109,10 +139,12 @@ type Stats struct {
 	MO                        int64 // MO messages queued for ESMEs
 	DeliverSMSent, DeliverAck int64 // deliver_sm written and answered ESME_ROK
 	GenericNacks              int64
+	// Unanswered counts the submit_sm read and left without any answer by DisconnectAfter.
+	Unanswered int64
 }
 
 type stats struct {
-	binds, bindsRefused, submits, throttled, queueFull, delivered, failed, lost, receipts, mo, dsmSent, dsmAck, nacks atomic.Int64
+	binds, bindsRefused, submits, throttled, queueFull, delivered, failed, lost, receipts, mo, dsmSent, dsmAck, nacks, unanswered atomic.Int64
 }
 
 // SMSC is the virtual short message service centre: an SMPP 3.4 server on TCP.
@@ -129,9 +161,9 @@ type SMSC struct {
 	sessions     map[*session]struct{}
 	faults       Faults
 	rnd          *rand.Rand
-	tokens       float64
-	tokenAt      time.Time
-	bucketFilled bool
+	account      bucket    // Faults.ThrottleRate, over all binds
+	faultsAt     time.Time // when the faults were set: storms count from here
+	bindsRefused int       // binds refused by Faults.RefuseBinds since then
 	closed       bool
 
 	msgID  atomic.Uint64
@@ -144,7 +176,8 @@ type SMSC struct {
 // receiver or transceiver sessions takes them.
 type esme struct {
 	mu       sync.Mutex
-	cond     *sync.Cond
+	cond     *sync.Cond // outbox not empty, or sessions closing
+	room     *sync.Cond // outbox below MaxOutbox, or the SMSC closing
 	outbox   []*outMsg
 	sessions int
 }
@@ -202,7 +235,7 @@ func Listen(cfg Config) (*SMSC, error) {
 		return nil, err
 	}
 	s := &SMSC{cfg: cfg, ln: ln, handsets: map[string]Handset{}, esmes: map[string]*esme{},
-		sessions: map[*session]struct{}{}, faults: cfg.Faults, rnd: cfg.Rand, tokenAt: cfg.Now()}
+		sessions: map[*session]struct{}{}, faults: cfg.Faults, rnd: cfg.Rand, faultsAt: cfg.Now()}
 	s.ctx, s.end = context.WithCancel(context.Background())
 	per := max(1, cfg.QueueSize/cfg.Workers)
 	s.queues = make([]chan *job, cfg.Workers)
@@ -226,11 +259,21 @@ func (s *SMSC) Register(msisdn string, h Handset) {
 	s.handsets[strings.TrimPrefix(msisdn, "+")] = h
 }
 
-// SetFaults replaces the injected faults while the SMSC runs.
+// SetFaults replaces the injected faults while the SMSC runs; storms and refused binds count
+// from now.
 func (s *SMSC) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.faultsAt = s.cfg.Now()
+	s.bindsRefused = 0
+}
+
+// faultsNow returns the faults in force.
+func (s *SMSC) faultsNow() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
 }
 
 // Stats returns the counters so far.
@@ -238,7 +281,8 @@ func (s *SMSC) Stats() Stats {
 	return Stats{Binds: s.st.binds.Load(), BindsRefused: s.st.bindsRefused.Load(), Submits: s.st.submits.Load(),
 		Throttled: s.st.throttled.Load(), QueueFull: s.st.queueFull.Load(), Delivered: s.st.delivered.Load(),
 		Failed: s.st.failed.Load(), Lost: s.st.lost.Load(), Receipts: s.st.receipts.Load(), MO: s.st.mo.Load(),
-		DeliverSMSent: s.st.dsmSent.Load(), DeliverAck: s.st.dsmAck.Load(), GenericNacks: s.st.nacks.Load()}
+		DeliverSMSent: s.st.dsmSent.Load(), DeliverAck: s.st.dsmAck.Load(), GenericNacks: s.st.nacks.Load(),
+		Unanswered: s.st.unanswered.Load()}
 }
 
 // Outbox is the number of deliver_sm waiting for systemID (not yet written or not answered).
@@ -286,6 +330,7 @@ func (s *SMSC) Close() error {
 	for _, e := range s.allESMEs() {
 		e.mu.Lock()
 		e.cond.Broadcast()
+		e.room.Broadcast()
 		e.mu.Unlock()
 	}
 	s.wg.Wait()
@@ -309,6 +354,7 @@ func (s *SMSC) esme(systemID string) *esme {
 	if e == nil {
 		e = &esme{}
 		e.cond = sync.NewCond(&e.mu)
+		e.room = sync.NewCond(&e.mu)
 		s.esmes[systemID] = e
 	}
 	return e
@@ -319,8 +365,15 @@ func (s *SMSC) enqueue(systemID string, sm *SM) error {
 	e := s.esme(systemID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.outbox) >= s.cfg.MaxOutbox {
-		return ErrQueueFull
+	// A full outbox holds the delivering worker until the ESME takes deliver_sm again, as an
+	// SMSC whose store is full stops taking traffic: its MT queue then fills and submit_sm is
+	// answered ESME_RMSGQFUL, so the ESME slows down. Nothing is dropped and memory stays
+	// bounded by MaxOutbox.
+	for len(e.outbox) >= s.cfg.MaxOutbox {
+		if s.ctx.Err() != nil {
+			return ErrClosed
+		}
+		e.room.Wait()
 	}
 	e.outbox = append(e.outbox, &outMsg{sm: sm})
 	e.cond.Signal()
@@ -384,32 +437,51 @@ func (s *SMSC) serve(c net.Conn) *session {
 	return sess
 }
 
-// throttle takes a token from the submit bucket; false means ESME_RTHROTTLED.
-func (s *SMSC) throttle() (throttled, queueFull bool) {
+// throttle decides the fate of one submit_sm of bind b before it is queued: a storm, the
+// bind's bucket, the account's bucket (ESME_RTHROTTLED), or a random full queue.
+func (s *SMSC) throttle(b *bucket) (throttled, queueFull bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.faults
+	now := s.cfg.Now()
+	if f.StormFor > 0 && f.StormEvery > 0 && now.Sub(s.faultsAt)%f.StormEvery < f.StormFor {
+		return true, false
+	}
 	if f.QueueFull > 0 && s.rnd.Float64() < f.QueueFull {
 		return false, true
 	}
-	if f.ThrottleRate <= 0 {
-		return false, false
-	}
-	burst := float64(f.ThrottleBurst)
-	if burst <= 0 {
-		burst = max(1, f.ThrottleRate/10)
-	}
-	now := s.cfg.Now()
-	if !s.bucketFilled {
-		s.tokens, s.bucketFilled = burst, true
-	}
-	s.tokens = min(burst, s.tokens+now.Sub(s.tokenAt).Seconds()*f.ThrottleRate)
-	s.tokenAt = now
-	if s.tokens < 1 {
+	if f.BindRate > 0 && !b.take(now, f.BindRate, f.BindBurst) {
 		return true, false
 	}
-	s.tokens--
+	if f.ThrottleRate > 0 && !s.account.take(now, f.ThrottleRate, f.ThrottleBurst) {
+		return true, false
+	}
 	return false, false
+}
+
+// bucket is a token bucket of submit_sm: rate per second, burst tokens at most (default
+// rate/10, at least 1), full at its first use.
+type bucket struct {
+	tokens float64
+	at     time.Time
+	filled bool
+}
+
+func (b *bucket) take(now time.Time, rate float64, burst int) bool {
+	size := float64(burst)
+	if size <= 0 {
+		size = max(1, rate/10)
+	}
+	if !b.filled {
+		b.tokens, b.at, b.filled = size, now, true
+	}
+	b.tokens = min(size, b.tokens+max(0, now.Sub(b.at).Seconds())*rate)
+	b.at = now
+	if b.tokens < 1-1e-9 { // 1e-9: ten additions of 0.1 token make one
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 func shard(msisdn string, n int) int {
@@ -422,7 +494,7 @@ func shard(msisdn string, n int) int {
 
 // submit queues an accepted submit_sm for delivery, or says why not. For an accepted message
 // the caller must close answered once its submit_sm_resp is queued (see job.answered).
-func (s *SMSC) submit(systemID string, sm *SM, answered chan struct{}) (string, Status) {
+func (s *SMSC) submit(systemID string, b *bucket, sm *SM, answered chan struct{}) (string, Status) {
 	if sm.Dest == "" {
 		return "", RInvDstAdr
 	}
@@ -432,7 +504,7 @@ func (s *SMSC) submit(systemID string, sm *SM, answered chan struct{}) (string, 
 	if _, _, err := splitShortMessage(sm.ESMClass&ESMClassUDHI != 0, sm.ShortMessage); err != nil {
 		return "", RSubmitFail // UDHI set, but no well-formed user data header to deliver
 	}
-	if throttled, full := s.throttle(); throttled {
+	if throttled, full := s.throttle(b); throttled {
 		s.st.throttled.Add(1)
 		return "", RThrottled
 	} else if full {
@@ -535,13 +607,32 @@ func (s *SMSC) waitAnswered(j *job) bool {
 	}
 }
 
-func (s *SMSC) receipt(j *job, state MessageState, code uint16) {
-	if !s.waitAnswered(j) {
+// afterAnswered runs f once the submit_sm_resp of j is queued: at once when it is, else on a
+// goroutine of its own, so that a held response (Faults.ResponseDelay) does not stop the worker
+// delivering the next messages of its queue.
+func (s *SMSC) afterAnswered(j *job, f func()) {
+	select {
+	case <-j.answered:
+		f()
 		return
+	default:
 	}
-	if s.enqueue(j.systemID, receiptSM(j.sm, j.id, j.submitted, s.cfg.Now(), state, code)) == nil {
-		s.st.receipts.Add(1)
-	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if s.waitAnswered(j) {
+			f()
+		}
+	}()
+}
+
+func (s *SMSC) receipt(j *job, state MessageState, code uint16) {
+	done := s.cfg.Now()
+	s.afterAnswered(j, func() {
+		if s.enqueue(j.systemID, receiptSM(j.sm, j.id, j.submitted, done, state, code)) == nil {
+			s.st.receipts.Add(1)
+		}
+	})
 }
 
 // forwardPoR sends the response packet of an SMS-DELIVER-REPORT (TS 31.115 5.1) to the ESME
@@ -554,15 +645,14 @@ func (s *SMSC) forwardPoR(j *job, report []byte) {
 	if p, err := smspp.ParseUserData(r.UD); err != nil || p.Kind != smspp.ResponsePacket {
 		return
 	}
-	if !s.waitAnswered(j) {
-		return
-	}
 	sm := &SM{SourceTON: j.sm.DestTON, SourceNPI: j.sm.DestNPI, Source: j.sm.Dest,
 		DestTON: j.sm.SourceTON, DestNPI: j.sm.SourceNPI, Dest: j.sm.Source,
 		ESMClass: ESMClassUDHI, ProtocolID: smspp.PIDSIMDataDownload, DataCoding: smspp.DCSClass2Data, ShortMessage: r.UD}
-	if s.enqueue(j.systemID, sm) == nil {
-		s.st.mo.Add(1)
-	}
+	s.afterAnswered(j, func() {
+		if s.enqueue(j.systemID, sm) == nil {
+			s.st.mo.Add(1)
+		}
+	})
 }
 
 // session is one TCP connection from an ESME.
@@ -577,7 +667,12 @@ type session struct {
 	bound    atomic.Uint32 // the bind command_id once bound
 	systemID atomic.Pointer[string]
 	submits  int
+	rate     bucket // Faults.BindRate of this bind; the reader's alone
 	seq      atomic.Uint32
+	// mute is set by DisconnectAfter with DisconnectIdle: the reader answers nothing more and
+	// notes when it last read a PDU, until the session closes.
+	mute     atomic.Bool
+	lastRead atomic.Int64 // unix nanos
 
 	mu       sync.Mutex
 	inflight map[uint32]*outMsg
@@ -674,6 +769,13 @@ func (c *session) readLoop() {
 		if c.stream != nil {
 			_ = c.stream.Write(trace.ESMEToSMSC, p)
 		}
+		if c.mute.Load() {
+			c.lastRead.Store(time.Now().UnixNano())
+			if h, _ := ParseHeader(p); h.ID == SubmitSM {
+				c.s.st.unanswered.Add(1)
+			}
+			continue
+		}
 		if !c.handle(p) {
 			return
 		}
@@ -741,6 +843,17 @@ func (c *session) bind(p []byte, h Header) bool {
 	case pw != b.Password:
 		st = RInvPaswd
 	}
+	if st == ROK {
+		c.s.mu.Lock()
+		if c.s.bindsRefused < c.s.faults.RefuseBinds {
+			c.s.bindsRefused++
+			st = c.s.faults.RefuseBindStatus
+			if st == ROK {
+				st = RBindFail
+			}
+		}
+		c.s.mu.Unlock()
+	}
 	if st != ROK {
 		c.s.st.bindsRefused.Add(1)
 		c.s.cfg.Logger.Info("bind refused", "system_id", b.SystemID, "status", st.String())
@@ -766,23 +879,72 @@ func (c *session) submitSM(p []byte, h Header) bool {
 		return true
 	}
 	c.submits++
-	c.s.mu.Lock()
-	after := c.s.faults.DisconnectAfter
-	c.s.mu.Unlock()
-	if after > 0 && c.submits >= after {
-		c.close()
-		return false
+	f := c.s.faultsNow()
+	if f.DisconnectAfter > 0 && c.submits >= f.DisconnectAfter {
+		c.s.st.unanswered.Add(1)
+		if f.DisconnectIdle <= 0 {
+			c.close()
+			return false
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		c.mute.Store(true)
+		c.s.wg.Add(1)
+		go c.closeWhenIdle(f.DisconnectIdle)
+		return true
 	}
 	_, sm, err := ParseSM(p)
 	if err != nil {
 		c.nack(RInvMsgLen, h.Seq)
 		return true
 	}
+	if f.GenericNack > 0 && c.s.chance(f.GenericNack) {
+		st := f.GenericNackStatus
+		if st == ROK {
+			st = RSysErr
+		}
+		c.nack(st, h.Seq)
+		return true
+	}
 	answered := make(chan struct{})
-	id, st := c.s.submit(*c.systemID.Load(), sm, answered)
-	c.send(MarshalSMResp(SubmitSMResp, st, h.Seq, id))
+	id, st := c.s.submit(*c.systemID.Load(), &c.rate, sm, answered)
+	resp := MarshalSMResp(SubmitSMResp, st, h.Seq, id)
+	if f.ResponseDelay > 0 {
+		// the reader goes on, so the ESME's window fills; answered is closed whatever
+		// happens, so that a receipt waiting for it is not held until the SMSC closes
+		time.AfterFunc(f.ResponseDelay, func() {
+			c.send(resp)
+			close(answered)
+		})
+		return true
+	}
+	c.send(resp)
 	close(answered)
 	return true
+}
+
+// chance draws from the fault source: true with probability p.
+func (s *SMSC) chance(p float64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rnd.Float64() < p
+}
+
+// closeWhenIdle closes a muted session once no PDU has come for idle.
+func (c *session) closeWhenIdle(idle time.Duration) {
+	defer c.s.wg.Done()
+	tick := time.NewTicker(max(idle/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case now := <-tick.C:
+			if now.Sub(time.Unix(0, c.lastRead.Load())) >= idle {
+				c.close()
+				return
+			}
+		}
+	}
 }
 
 // pump writes the ESME's outbox as deliver_sm, at most DeliverWindow unanswered.
@@ -809,6 +971,7 @@ func (c *session) pump(e *esme) {
 		m := e.outbox[0]
 		e.outbox[0] = nil
 		e.outbox = e.outbox[1:]
+		e.room.Signal()
 		e.mu.Unlock()
 		seq := c.seq.Add(1)
 		p, err := MarshalSM(DeliverSM, seq, m.sm)
