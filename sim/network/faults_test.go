@@ -132,7 +132,8 @@ func TestResponseDelay(t *testing.T) {
 // submit_sm's sequence number; those messages are not accepted and never reach the handset.
 func TestGenericNack(t *testing.T) {
 	const n = 200
-	s := listen(t, func(c *Config) { c.Faults = Faults{GenericNack: 0.25} })
+	// every message goes to one handset, so through one worker: its queue holds them all
+	s := listen(t, func(c *Config) { c.Faults, c.QueueSize = Faults{GenericNack: 0.25}, 64*n })
 	got := countingHandset(s)
 	e := dialOTA(t, s, BindTransmitter)
 	nacked, ok := 0, 0
