@@ -27,7 +27,7 @@ type CLI struct {
 	Sim     SimCmd     `cmd:"" help:"Simulator: scripted runs of a card and handset (sim run)."`
 	Handset HandsetCmd `cmd:"" help:"Interactive handset screen in front of a simulated card."`
 	Test    TestCmd    `cmd:"" help:"Golden-file tests of menus: scenarios -> transcripts vs golden files."`
-	Audit   AuditCmd   `cmd:"" help:"Security self-audit of a simulated card: probe its TARs with weak, replayed and forged OTA packets; pass/fail report (--json)."`
+	Audit   AuditCmd   `cmd:"" help:"Security self-audit of a card, simulated (PROFILE or state file) or in a PC/SC reader through pcscd (--reader): probe its TARs with weak, replayed and forged OTA packets; pass/fail report (--json)."`
 }
 
 // Env is what every command's Run receives: its streams, so tests drive commands in-process.

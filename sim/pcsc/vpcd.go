@@ -6,6 +6,12 @@
 // payload. A 1-byte payload from the reader is a control code: 00 power off, 01 power on,
 // 02 reset (none of them answered), 04 get ATR (answered with the ATR). A longer payload is a
 // command APDU, answered with the response APDU, SW1 SW2 last.
+//
+// Latency: the driver writes a message's length and its payload in two send()s with Nagle on,
+// so each message would wait for our delayed ACK (about 40 ms on Linux) before its payload
+// came; on Linux the bridge re-arms TCP_QUICKACK before every read (quickack_linux.go). Our own
+// answers go out as one write per message (length and payload together), on a socket Go opens
+// with TCP_NODELAY, so the driver never waits on us the same way.
 
 package pcsc
 
@@ -75,7 +81,11 @@ func (b *Bridge) Stats() Stats {
 }
 
 // Serve answers the reader on rw until it closes the connection (nil) or a frame is broken.
+// Each answer is written whole in one Write. When rw is a TCP connection (*net.TCPConn), on
+// Linux, TCP_QUICKACK is re-armed before every read, so that the driver's payload does not wait
+// for a delayed ACK of its length.
 func (b *Bridge) Serve(rw io.ReadWriter) error {
+	rw = withQuickACK(rw)
 	var off int64
 	var hdr [2]byte
 	buf := make([]byte, 0, 512)
@@ -106,6 +116,7 @@ func (b *Bridge) Serve(rw io.ReadWriter) error {
 		if reply == nil {
 			continue
 		}
+		// length and payload in one write: split, the payload would wait for the driver's ACK
 		out := make([]byte, 2, 2+len(reply))
 		binary.BigEndian.PutUint16(out, uint16(len(reply)))
 		if _, err := rw.Write(append(out, reply...)); err != nil {
