@@ -116,9 +116,10 @@ type Runner struct {
 	specs    map[string]*runSpec
 	leases   map[attempt]*lease
 
-	evMu   sync.Mutex
-	evCond *sync.Cond
-	events []event
+	evMu      sync.Mutex
+	evCond    *sync.Cond
+	events    []event
+	evWaiting int // pushes waiting for room (tests)
 
 	upMu    sync.Mutex
 	updates map[string][]Update
@@ -192,10 +193,19 @@ func (r *Runner) HandleReceipt(rc smpp.Receipt) { r.push(event{receipt: &rc}) }
 // HandleMO takes a mobile originated message (smpp.Config.OnMO); it returns at once.
 func (r *Runner) HandleMO(mo smpp.MO) { r.push(event{mo: &mo}) }
 
+// maxEvents bounds the events waiting for processEvents. Beyond it push waits: receipts and MO
+// are then answered late, so the SMSC's deliver window fills and it holds them back, and
+// submissions wait for their results to be taken. Memory stays bounded whatever the SMSC sends.
+const maxEvents = 1 << 16
+
 func (r *Runner) push(e event) {
 	r.evMu.Lock()
+	for len(r.events) >= maxEvents && !r.closed.Load() {
+		r.evWaiting++
+		r.evCond.Wait()
+		r.evWaiting--
+	}
 	r.events = append(r.events, e)
-	r.evCond.Signal()
 	r.evMu.Unlock()
 }
 
@@ -602,6 +612,7 @@ func (r *Runner) processEvents() {
 		}
 		evs := r.events
 		r.events = nil
+		r.evCond.Broadcast() // room for pushes that wait
 		r.evMu.Unlock()
 		if len(evs) == 0 && r.closed.Load() {
 			return
