@@ -36,6 +36,7 @@ type PushCmd struct {
 	Source   string        `default:"12345" help:"source_addr of the OTA server: where the cards send their PoRs."`
 	Window   int           `default:"500" help:"submit_sm awaiting their response, at most."`
 	Timeout  time.Duration `default:"0s" help:"Give up (the campaign stays resumable) after this long; 0: never."`
+	MaxRate  float64       `placeholder:"N" help:"submit_sm per second this push sends at most (0: no cap). Set it a little under the bind's licence (TPS) so that the SMSC does not have to throttle."`
 }
 
 // pushOptions is everything one push needs; tests call pushRun with them directly.
@@ -178,6 +179,9 @@ func (c *PushCmd) Run(env *Env) error {
 	if (c.Spec == "") == (c.Resume == "") {
 		return errors.New("push: give --spec FILE or --resume ID")
 	}
+	if c.MaxRate < 0 {
+		return fmt.Errorf("--max-rate %g: want 0 (no cap) or more", c.MaxRate)
+	}
 	pw := os.Getenv("STKFORGE_SMPP_PASSWORD")
 	if pw == "" {
 		return errors.New("push: set STKFORGE_SMPP_PASSWORD (passwords never come from flags)")
@@ -192,7 +196,7 @@ func (c *PushCmd) Run(env *Env) error {
 		return err
 	}
 	o := pushOptions{Store: st, Provider: kp, ID: c.ID,
-		SMPP:   smpp.Config{Addr: c.SMSC, SystemID: c.SystemID, Password: pw, Source: c.Source, SourceTON: 0, SourceNPI: 1, Window: c.Window},
+		SMPP:   smpp.Config{Addr: c.SMSC, SystemID: c.SystemID, Password: pw, Source: c.Source, SourceTON: 0, SourceNPI: 1, Window: c.Window, MaxRate: c.MaxRate},
 		Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if c.Spec != "" {
 		var b []byte

@@ -40,6 +40,9 @@ type ServeCmd struct {
 	RateLimit  float64 `default:"20" help:"API requests per second per token, on average (negative: no limit); above it 429 with Retry-After."`
 	RateBurst  int     `default:"40" help:"API requests a token may make at once before the rate applies."`
 	MaxTargets int     `default:"1000000" help:"Targets of one campaign, at most (negative: no cap); above it 413 too_many_targets."`
+	MaxRate    float64 `placeholder:"N" help:"submit_sm per second this node sends at most (0: no cap). Set it a little under the bind's licence (TPS) so that the SMSC does not have to throttle."`
+	// Default is ota/server's DefaultDiscover.
+	Discover time.Duration `default:"2s" help:"How often to look in the store for running campaigns this node does not run yet (created or resumed through another node); 0: only at start."`
 }
 
 // serveOptions is what one server needs; tests call serveRun directly.
@@ -55,6 +58,8 @@ type serveOptions struct {
 	RateLimit  float64
 	RateBurst  int
 	MaxTargets int
+	// Discover is how often the server looks for campaigns to join (zero: ota/server's default).
+	Discover time.Duration
 }
 
 // serveRun runs the server until ctx ends; ready gets the HTTP address once it listens.
@@ -66,8 +71,15 @@ func serveRun(ctx context.Context, o serveOptions, ready func(addr string)) erro
 	if err != nil {
 		return err
 	}
+	// The runner claims up to about four batches ahead of what the SMPP client has sent (one
+	// being submitted, two queued, one claimed). Under a rate cap, batches of a quarter of a
+	// second's sending keep that to about a second, so nodes joining a campaign find work left.
+	batch := 0 // the runner's default
+	if o.SMPP.MaxRate > 0 {
+		batch = min(256, max(1, int(o.SMPP.MaxRate/4)))
+	}
 	ls := &lateSender{}
-	r := campaign.NewRunner(campaign.Config{Journal: j, Store: o.Store, Provider: o.Provider, Sender: ls, Owner: o.Node, Logger: o.Logger})
+	r := campaign.NewRunner(campaign.Config{Journal: j, Store: o.Store, Provider: o.Provider, Sender: ls, Owner: o.Node, Logger: o.Logger, Batch: batch})
 	defer r.Close()
 	cfg := o.SMPP
 	cfg.OnReceipt, cfg.OnMO, cfg.Logger = r.HandleReceipt, r.HandleMO, o.Logger
@@ -79,7 +91,7 @@ func serveRun(ctx context.Context, o serveOptions, ready func(addr string)) erro
 	defer client.Close()
 	ls.c = client
 	srv, err := server.New(server.Config{Keyring: &keys.Keyring{Store: o.Store, Provider: o.Provider, Actor: "api"}, Journal: j, Runner: r,
-		Tokens: o.Tokens, Logger: o.Logger, RateLimit: o.RateLimit, RateBurst: o.RateBurst, MaxTargets: o.MaxTargets})
+		Tokens: o.Tokens, Logger: o.Logger, RateLimit: o.RateLimit, RateBurst: o.RateBurst, MaxTargets: o.MaxTargets, Discover: o.Discover})
 	if err != nil {
 		return err
 	}
@@ -161,6 +173,13 @@ func (c *ServeCmd) Run(env *Env) error {
 	if len(tokens) == 0 {
 		return fmt.Errorf("no tokens in %s: add one with --add-token NAME:operator", c.Tokens)
 	}
+	if c.MaxRate < 0 {
+		return fmt.Errorf("--max-rate %g: want 0 (no cap) or more", c.MaxRate)
+	}
+	discover := c.Discover
+	if discover <= 0 {
+		discover = -1 // ota/server: only at Start
+	}
 	pw := os.Getenv("STKFORGE_SMPP_PASSWORD")
 	if pw == "" {
 		return errors.New("serve: set STKFORGE_SMPP_PASSWORD (passwords never come from flags)")
@@ -181,7 +200,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		node, _ = os.Hostname()
 	}
 	return serveRun(ctx, serveOptions{Store: st, Provider: kp, Tokens: tokens, Listen: c.Listen, Node: node,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MaxTargets: c.MaxTargets,
-		SMPP:   smpp.Config{Addr: c.SMSC, SystemID: c.SystemID, Password: pw, Source: c.Source, SourceNPI: 1, Window: c.Window},
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MaxTargets: c.MaxTargets, Discover: discover,
+		SMPP:   smpp.Config{Addr: c.SMSC, SystemID: c.SystemID, Password: pw, Source: c.Source, SourceNPI: 1, Window: c.Window, MaxRate: c.MaxRate},
 		Logger: slog.New(slog.NewJSONHandler(env.Stderr, nil))}, nil)
 }

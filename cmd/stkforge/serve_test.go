@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stkforge/stkforge/keys/sqlite"
+	"github.com/stkforge/stkforge/ota/campaign"
 	"github.com/stkforge/stkforge/ota/server"
 	"github.com/stkforge/stkforge/sim/network"
 )
@@ -103,6 +106,9 @@ func TestServeAddToken(t *testing.T) {
 			t.Errorf("%v: code %d", args, code)
 		}
 	}
+	if code, _, errOut := runCLI(t, "", "serve", "--store", "x", "--master-key", "y", "--tokens", path, "--max-rate=-1"); code != 1 || !strings.Contains(errOut, "--max-rate") {
+		t.Errorf("--max-rate -1: code %d, %q", code, errOut)
+	}
 }
 
 func TestPushRefusals(t *testing.T) {
@@ -117,5 +123,58 @@ func TestPushRefusals(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, "stkforge:") {
 			t.Errorf("%v: code %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// TestPushMaxRate: the SMSC licenses each bind 50 submit_sm/s (ESME_RTHROTTLED above, a bucket
+// of half a second, as a busy machine may hold the SMSC's reading back that long). `stkforge
+// push` without --max-rate sends its 60 packets at once and is throttled; with --max-rate 40, a
+// little under the licence, the SMSC never throttles it: the flag reaches the SMPP client.
+// (`serve --max-rate`: TestServeNodesJoinLater.)
+func TestPushMaxRate(t *testing.T) {
+	const n = 60
+	dir := t.TempDir()
+	store := filepath.Join(dir, "keys.db")
+	st, err := sqlite.Open(context.Background(), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newE2EStore(t, st, n, network.Faults{BindRate: 50, BindBurst: 25})
+	mk := filepath.Join(dir, "master.key")
+	if err := os.WriteFile(mk, []byte(hex.EncodeToString(e.mk)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec := spnSpec(t, "max rate")
+	spec.PoRTimeout = campaign.Duration(10 * time.Second)
+	b, _ := json.Marshal(spec)
+	specFile := filepath.Join(dir, "spec.json")
+	if err := os.WriteFile(specFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("STKFORGE_SMPP_PASSWORD", "pw-ota")
+	for _, c := range []struct {
+		id        string
+		flags     []string
+		throttled bool
+	}{{"unpaced", nil, true}, {"paced", []string{"--max-rate", "40"}, false}} {
+		before := e.smsc.Stats()
+		code, out, errOut := runCLI(t, "", append([]string{"push", "--store", store, "--master-key", mk, "--spec", specFile,
+			"--smsc", e.smsc.Addr().String(), "--id", c.id, "--json"}, c.flags...)...)
+		if code != 0 {
+			t.Fatalf("%s: code %d\n%s\n%s", c.id, code, out, errOut)
+		}
+		var sum pushSummary
+		if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Counts[campaign.PoROK] != n {
+			t.Fatalf("%s: summary %s (%v)", c.id, out, err)
+		}
+		after := e.smsc.Stats()
+		throttled := after.Throttled - before.Throttled
+		t.Logf("%s %v: %d submit_sm accepted, %d throttled, %.0f segments/s", c.id, c.flags, after.Submits-before.Submits, throttled, sum.SegmentsPerS)
+		if (throttled > 0) != c.throttled {
+			t.Errorf("%s %v: %d submit_sm throttled", c.id, c.flags, throttled)
+		}
+	}
+	if code, _, errOut := runCLI(t, "", "push", "--store", store, "--master-key", mk, "--spec", specFile, "--max-rate=-1"); code != 1 || !strings.Contains(errOut, "--max-rate") {
+		t.Errorf("--max-rate -1: code %d, %q", code, errOut)
 	}
 }

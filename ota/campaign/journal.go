@@ -261,6 +261,26 @@ func (j *Journal) List(ctx context.Context, tenant string) ([]Info, error) {
 	return out, rows.Err()
 }
 
+// Running lists the IDs of the running campaigns, oldest first, and reads nothing else: a
+// stored spec may hold a million ICCIDs or a whole image, and every server node polls this
+// (ota/server discovery).
+func (j *Journal) Running(ctx context.Context) ([]string, error) {
+	rows, err := j.db.QueryContext(ctx, j.q(`SELECT id FROM campaigns WHERE state = ? ORDER BY created, id`), string(Running))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Counts returns how many targets of a campaign are in each state.
 func (j *Journal) Counts(ctx context.Context, id string) (Counts, error) {
 	rows, err := j.db.QueryContext(ctx, j.q(`SELECT state, COUNT(*) FROM campaign_targets WHERE campaign = ? GROUP BY state`), id)

@@ -2,6 +2,10 @@
 // spec, list, status with counts, per-target results in pages, pause, resume, cancel), card
 // import and listing, Prometheus metrics at /metrics and a health check at /healthz.
 //
+// Every node sharing a store runs every running campaign: it looks for them at Start and every
+// Config.Discover after, and its runner loop for a campaign ends when the campaign is paused,
+// finished or cancelled and drained, on whichever node that happened.
+//
 // Callers authenticate with a bearer token. Only the SHA-256 of each token is configured; a
 // presented token is hashed and compared with every configured hash in constant time. Roles:
 // operator (everything, every tenant) and bank (its own tenant's campaigns, and only over the
@@ -84,6 +88,10 @@ type Config struct {
 	MaxTargets int
 	// Now is the rate limiter's clock (default time.Now).
 	Now func() time.Time
+	// Discover is how often Start's loop looks in the journal for running campaigns this
+	// server does not run yet, created or resumed on another node sharing the store (default
+	// DefaultDiscover; negative: only once, at Start). Each look is one query.
+	Discover time.Duration
 }
 
 // Defaults of Config, documented in docs/api.md.
@@ -93,7 +101,8 @@ const (
 	DefaultMaxTargets = 1000000
 )
 
-// Server serves the API and runs the campaigns it starts.
+// Server serves the API and runs the campaigns: those created or resumed through it, and those
+// it discovers running in the shared journal (Discover).
 type Server struct {
 	cfg    Config
 	hashes [][sha256.Size]byte
@@ -101,6 +110,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
+	closed  bool // no runner loop starts once Close began
 	limit   *limiter
 	wg      sync.WaitGroup
 	ctx     context.Context
@@ -149,6 +159,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Discover == 0 {
+		cfg.Discover = DefaultDiscover
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), running: map[string]context.CancelFunc{}}
 	if cfg.RateLimit > 0 {
 		s.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
@@ -175,15 +188,19 @@ func New(cfg Config) (*Server, error) {
 // Handler is the HTTP handler of the API.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Start runs, in the background, every campaign the journal has as running (after a restart).
+// Start runs, in the background, every campaign the journal has as running (after a restart),
+// then looks again every Config.Discover until ctx ends or Close, so that this node joins the
+// campaigns created or resumed through another node sharing the store.
 func (s *Server) Start(ctx context.Context) error {
-	list, err := s.cfg.Journal.List(ctx, "")
-	if err != nil {
+	if _, err := s.Discover(ctx); err != nil {
 		return err
 	}
-	for _, in := range list {
-		if in.Status == campaign.Running {
-			s.run(in.ID)
+	if s.cfg.Discover > 0 {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.closed {
+			s.wg.Add(1)
+			go s.discover(ctx, s.cfg.Discover)
 		}
 	}
 	return nil
@@ -191,21 +208,26 @@ func (s *Server) Start(ctx context.Context) error {
 
 // Close stops the campaigns this server runs (they stay resumable) and waits for them.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
 	return nil
 }
 
-// run starts a campaign's runner unless it already runs here.
-func (s *Server) run(id string) {
+// run starts a campaign's runner loop unless it already runs here (via says who asked, for the
+// log); it reports whether it started one. A campaign never has two loops on one server.
+func (s *Server) run(id, via string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.running[id]; ok {
-		return
+	if _, ok := s.running[id]; ok || s.closed {
+		return false
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.running[id] = cancel
 	s.wg.Add(1)
+	s.cfg.Logger.Info("campaign run started", "campaign", id, "via", via)
 	go func() {
 		defer s.wg.Done()
 		st, err := s.cfg.Runner.Run(ctx, id)
@@ -219,6 +241,7 @@ func (s *Server) run(id string) {
 		}
 		s.cfg.Logger.Info("campaign run ended", "campaign", id, "status", st)
 	}()
+	return true
 }
 
 // Wait blocks until the campaign id is not running on this server (tests).
@@ -411,7 +434,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	s.audit(r.Context(), c, id, fmt.Sprintf(`{"action":"create","targets":%d,"tar":%q,"spi":%q}`, n, spec.Security.TAR, spec.Security.SPI))
-	s.run(id)
+	s.run(id, "api")
 	writeJSON(w, http.StatusCreated, campaignView{Info: in, Targets: n, Counts: campaign.Counts{campaign.Pending: n}})
 }
 
@@ -536,7 +559,7 @@ func (s *Server) control(action string) func(w http.ResponseWriter, r *http.Requ
 		}
 		s.audit(r.Context(), c, in.ID, fmt.Sprintf(`{"action":%q}`, action))
 		if action != "pause" { // resume runs it again; cancel drains the attempts in flight
-			s.run(in.ID)
+			s.run(in.ID, "api")
 		}
 		in, _ = s.cfg.Journal.Get(r.Context(), in.ID)
 		writeJSON(w, 200, in)
