@@ -408,7 +408,9 @@ func (j *Journal) ExpireOverdue(ctx context.Context, id string, maxAttempts int)
 // backoff, or sent with their PoR overdue), marks them sent by owner with a deadline and
 // one more attempt (a lease, renewed by the runner until the packet's last segment has its
 // submit_sm_resp, then that time plus the PoR timeout: next_at records it durably), and clears their counter until the new one is recorded. On PostgreSQL the
-// rows are locked with SKIP LOCKED so concurrent nodes take different targets.
+// rows are locked with SKIP LOCKED so concurrent nodes take different targets. Only a running
+// campaign gives targets: a pause or cancel made through any node between a runner's status
+// check and its claim sends nothing more.
 func (j *Journal) Claim(ctx context.Context, id, owner string, limit int, maxSeq int64, deadline time.Time) ([]Claim, error) {
 	now := j.now().UnixMicro()
 	lock := ""
@@ -418,8 +420,9 @@ func (j *Journal) Claim(ctx context.Context, id, owner string, limit int, maxSeq
 	rows, err := j.db.QueryContext(ctx, j.q(`UPDATE campaign_targets SET state = 'sent', attempts = attempts + 1, owner = ?, next_at = ?, counter = 0, updated = ?
 		WHERE (campaign, seq) IN (SELECT campaign, seq FROM campaign_targets
 			WHERE campaign = ? AND state IN ('pending', 'sent', 'delivered') AND next_at <= ? AND seq < ?
+				AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = ?)
 			ORDER BY seq LIMIT ?`+lock+`)
-		RETURNING seq, iccid, msisdn, attempts`), owner, deadline.UnixMicro(), now, id, now, maxSeq, limit)
+		RETURNING seq, iccid, msisdn, attempts`), owner, deadline.UnixMicro(), now, id, now, maxSeq, id, string(Running), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -492,8 +495,9 @@ func (j *Journal) Apply(ctx context.Context, id string, ups []Update) (int, erro
 	return n, err
 }
 
-// InFlight finds the targets of running or paused campaigns awaiting a PoR from msisdn: the
-// fallback when a PoR arrives at a node that did not send the packet, or after a restart.
+// InFlight finds the targets awaiting a PoR from msisdn, in any campaign (the attempts in flight
+// of a paused or cancelled campaign still take theirs): the fallback when a PoR arrives at a
+// node that did not send the packet, or after a restart.
 func (j *Journal) InFlight(ctx context.Context, msisdn string) ([]Target, error) {
 	rows, err := j.db.QueryContext(ctx, j.q(`SELECT `+targetCols+` FROM campaign_targets WHERE msisdn = ? AND state IN ('sent', 'delivered') AND counter > 0`), msisdn)
 	if err != nil {

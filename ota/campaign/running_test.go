@@ -3,12 +3,14 @@ package campaign_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stkforge/stkforge/ota/campaign"
 )
 
 // TestJournalRunning: Running lists the running campaigns on both backends; a
-// paused or cancelled one leaves the list and a resumed one comes back.
+// paused or cancelled one leaves the list and gives no targets to Claim; a resumed one comes
+// back.
 func TestJournalRunning(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
@@ -39,10 +41,24 @@ func TestJournalRunning(t *testing.T) {
 				t.Fatal(err)
 			}
 			want("b")
+			claim := func(id string) int {
+				t.Helper()
+				cs, err := e.j.Claim(ctx, id, "test", 10, 1<<62, time.Now().Add(time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(cs)
+			}
+			if n, m := claim("a"), claim("c"); n != 0 || m != 0 {
+				t.Fatalf("paused and cancelled campaigns gave %d and %d targets", n, m)
+			}
 			if err := r.Resume(ctx, "a"); err != nil {
 				t.Fatal(err)
 			}
 			want("b", "a")
+			if n := claim("a"); n != 3 {
+				t.Fatalf("the resumed campaign gave %d of its 3 targets", n)
+			}
 		})
 	}
 }
