@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stkforge/stkforge/keys"
 	"github.com/stkforge/stkforge/ota/campaign"
 	"github.com/stkforge/stkforge/ota/packet"
 	"github.com/stkforge/stkforge/ota/smpp"
@@ -32,20 +31,8 @@ type orderLog struct {
 // watchOrder hooks every handset of e, after the hook newE2E put there.
 func watchOrder(t *testing.T, e *e2e) *orderLog {
 	t.Helper()
-	ctx := context.Background()
 	l := &orderLog{seen: map[string][]packet.Counter{}}
-	kr := &keys.Keyring{Store: e.store, Provider: e.kp}
-	for _, id := range e.fleet.ICCIDs {
-		c, err := e.store.Card(ctx, keys.ICCID(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ks, err := kr.OpenKeyset(ctx, c.ICCID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pk := packet.Keyset{KIc: ks.KIc, KID: ks.KID}
-		m := c.MSISDN
+	for m, pk := range e.cardKeys(t) {
 		h := e.fleet.Handsets[m]
 		prev := h.Seen
 		h.Seen = func(ud []byte) {

@@ -64,18 +64,7 @@ func newE2EStore(t *testing.T, st keys.Store, n int, faults network.Faults) *e2e
 		t.Fatalf("%d handsets", len(fleet.Handsets))
 	}
 	e := &e2e{store: st, kp: kp, mk: mk, fleet: fleet, seen: map[string]map[packet.Counter]int{}}
-	kr := &keys.Keyring{Store: st, Provider: kp}
-	for _, id := range fleet.ICCIDs {
-		c, err := st.Card(ctx, keys.ICCID(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ks, err := kr.OpenKeyset(ctx, c.ICCID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pk := packet.Keyset{KIc: ks.KIc, KID: ks.KID}
-		msisdn := c.MSISDN
+	for msisdn, pk := range e.cardKeys(t) {
 		e.seen[msisdn] = map[packet.Counter]int{}
 		fleet.Handsets[msisdn].Seen = func(ud []byte) {
 			if !bytes.HasPrefix(ud, []byte{0x02, 0x70, 0x00}) {
@@ -100,6 +89,27 @@ func newE2EStore(t *testing.T, st keys.Store, n int, faults network.Faults) *e2e
 	e.smpp = smpp.Config{Addr: e.smsc.Addr().String(), SystemID: "ota", Password: "pw-ota", Source: "12345", SourceNPI: 1, Window: 200,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}
 	return e
+}
+
+// cardKeys opens keyset 1 (the one the tests' campaigns use) of every card of e's fleet, by
+// MSISDN: what the tests' hooks need to open the packets the cards receive.
+func (e *e2e) cardKeys(t testing.TB) map[string]packet.Keyset {
+	t.Helper()
+	ctx := context.Background()
+	kr := &keys.Keyring{Store: e.store, Provider: e.kp}
+	out := map[string]packet.Keyset{}
+	for _, id := range e.fleet.ICCIDs {
+		c, err := e.store.Card(ctx, keys.ICCID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := kr.OpenKeyset(ctx, c.ICCID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[c.MSISDN] = packet.Keyset{KIc: ks.KIc, KID: ks.KID}
+	}
+	return out
 }
 
 // spnScript is the RFM update the tests push: EF SPN := text (TS 102 226 6, TS 31.102 4.2.12).

@@ -48,20 +48,8 @@ type counterLog struct {
 }
 
 func (l *counterLog) watch(t *testing.T, e *e2e) {
-	ctx := context.Background()
-	kr := &keys.Keyring{Store: e.store, Provider: e.kp}
 	l.reasm, l.seen = map[string]*smspp.Reassembler{}, map[string]map[packet.Counter]int{}
-	for _, id := range e.fleet.ICCIDs {
-		c, err := e.store.Card(ctx, keys.ICCID(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ks, err := kr.OpenKeyset(ctx, c.ICCID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pk := packet.Keyset{KIc: ks.KIc, KID: ks.KID}
-		m := c.MSISDN
+	for m, pk := range e.cardKeys(t) {
 		l.reasm[m] = smspp.NewReassembler(smspp.Limits{}, time.Now)
 		l.seen[m] = map[packet.Counter]int{}
 		e.fleet.Handsets[m].Seen = func(ud []byte) {
