@@ -465,6 +465,7 @@ func (j *Journal) Apply(ctx context.Context, id string, ups []Update) (int, erro
 	// which on PostgreSQL would abort a whole batch of outcomes.
 	ups = slices.Clone(ups)
 	slices.SortStableFunc(ups, func(a, b Update) int { return cmp.Compare(a.Seq, b.Seq) })
+	ups = coalesce(ups)
 	n := 0
 	err := j.inTx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, j.q(`UPDATE campaign_targets SET
@@ -493,6 +494,40 @@ func (j *Journal) Apply(ctx context.Context, id string, ups []Update) (int, erro
 		return nil
 	})
 	return n, err
+}
+
+// coalesce merges the consecutive updates of one target that the statement of Apply would
+// apply together or not at all, so a one-segment packet's submission, receipt and PoR, written
+// in the same flush, cost one row update instead of three. Two updates merge when both are
+// conditioned on the same counter and neither sets it: the second applies exactly when the
+// first did and left the target open, and then its fields win where it sets them. After an
+// update that closes the target, the next ones would not apply and are dropped. ups is sorted
+// by seq (stable) and is reused.
+func coalesce(ups []Update) []Update {
+	out := ups[:0]
+	for _, u := range ups {
+		if len(out) > 0 {
+			p := &out[len(out)-1]
+			if p.Seq == u.Seq && p.IfCounter != 0 && p.IfCounter == u.IfCounter && p.Counter == 0 && u.Counter == 0 {
+				if p.State.Final() {
+					continue
+				}
+				p.State = u.State
+				if u.PoRStatus >= 0 {
+					p.PoRStatus = u.PoRStatus
+				}
+				if u.LastError != "" {
+					p.LastError = u.LastError
+				}
+				if !u.NextAt.IsZero() {
+					p.NextAt = u.NextAt
+				}
+				continue
+			}
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 // InFlight finds the targets awaiting a PoR from msisdn, in any campaign (the attempts in flight
