@@ -243,14 +243,14 @@ func (c *Card) cmdReadBinary(x *cmd) ([]byte, uint16) {
 	if ef.deact {
 		return nil, c.swFor(x, condInvalidated)
 	}
-	if off >= len(ef.data) {
+	if off >= ef.bsize {
 		return nil, c.swFor(x, condOutOfRange)
 	}
-	if n := len(ef.data) - off; x.le > n {
+	if n := ef.bsize - off; x.le > n {
 		sw, _ := c.outLen(x, n)
 		return nil, sw
 	}
-	return bytes.Clone(ef.data[off : off+x.le]), SWOK
+	return ef.binRead(off, x.le), SWOK
 }
 
 // cmdUpdateBinary is UPDATE BINARY (TS 102 221 11.1.4, TS 51.011 9.2.4).
@@ -268,19 +268,18 @@ func (c *Card) cmdUpdateBinary(x *cmd) ([]byte, uint16) {
 	if ef.deact {
 		return nil, c.swFor(x, condInvalidated)
 	}
-	if off >= len(ef.data) {
+	if off >= ef.bsize {
 		return nil, c.swFor(x, condOutOfRange)
 	}
-	if off+len(x.data) > len(ef.data) {
+	if off+len(x.data) > ef.bsize {
 		if x.sim {
 			return nil, c.swFor(x, condOutOfRange)
 		}
 		return nil, SWWrongLength
 	}
-	old := bytes.Clone(ef.data[off : off+len(x.data)])
-	copy(ef.data[off:], x.data)
+	old := ef.binWrite(off, x.data)
 	if err := c.save(); err != nil {
-		copy(ef.data[off:], old)
+		ef.binWrite(off, old)
 		return nil, c.swFor(x, condMemory)
 	}
 	c.fileUpdated(ef)

@@ -29,7 +29,7 @@ func (c *Card) readFile(path string) ([]byte, error) {
 	}
 	switch {
 	case f.kind == kindTransparent:
-		return bytes.Clone(f.data), nil
+		return f.binRead(0, f.bsize), nil
 	case f.kind.isRecord():
 		return bytes.Join(f.records, nil), nil
 	}
@@ -44,13 +44,12 @@ func (c *Card) updateFile(path string, off int, data []byte, notify bool) error 
 	if f.kind != kindTransparent {
 		return fmt.Errorf("card: %s is not a transparent EF", path)
 	}
-	if off < 0 || off+len(data) > len(f.data) {
-		return fmt.Errorf("card: %d bytes at %d do not fit %s (%d bytes)", len(data), off, path, len(f.data))
+	if off < 0 || off+len(data) > f.bsize {
+		return fmt.Errorf("card: %d bytes at %d do not fit %s (%d bytes)", len(data), off, path, f.bsize)
 	}
-	old := bytes.Clone(f.data[off : off+len(data)])
-	copy(f.data[off:], data)
+	old := f.binWrite(off, data)
 	if err := c.save(); err != nil {
-		copy(f.data[off:], old)
+		f.binWrite(off, old)
 		return err
 	}
 	if notify {

@@ -91,7 +91,8 @@ type file struct {
 	sfi      int
 	parent   *file
 	children []*file
-	data     []byte   // transparent
+	data     []byte   // transparent: its first bytes; the rest up to bsize are FF (binRead)
+	bsize    int      // transparent: the EF's size
 	records  [][]byte // linear fixed, cyclic (records[0] is record 1)
 	recLen   int
 	read     access
@@ -114,7 +115,49 @@ func (f *file) size() int {
 	if f.kind.isRecord() {
 		return f.recLen * len(f.records)
 	}
-	return len(f.data)
+	return f.bsize
+}
+
+// A transparent EF keeps only the bytes up to its last one that is not FF, the erased state
+// of card memory: most EFs of a simulated card, and its 8 KB script slots above all, are
+// mostly FF, and thousands of simulated cards then hold kilobytes instead of tens of them.
+
+// binRead is n bytes of the transparent EF from off (within bsize), in a new slice.
+func (f *file) binRead(off, n int) []byte {
+	out := make([]byte, n)
+	k := 0
+	if off < len(f.data) {
+		k = copy(out, f.data[off:])
+	}
+	for i := k; i < n; i++ {
+		out[i] = 0xFF
+	}
+	return out
+}
+
+// binWrite writes b at off (off+len(b) within bsize) and returns what it replaced, for undo.
+func (f *file) binWrite(off int, b []byte) (old []byte) {
+	old = f.binRead(off, len(b))
+	if end := off + len(b); end > len(f.data) {
+		for len(f.data) < end {
+			f.data = append(f.data, 0xFF)
+		}
+	}
+	copy(f.data[off:], b)
+	f.data = trimFF(f.data)
+	return old
+}
+
+// trimFF drops the trailing FF bytes of d.
+func trimFF(d []byte) []byte {
+	n := len(d)
+	for n > 0 && d[n-1] == 0xFF {
+		n--
+	}
+	if n == 0 {
+		return nil
+	}
+	return d[:n]
 }
 
 // fs is the card's file tree.
@@ -217,7 +260,7 @@ func newFS(specs []FileSpec) (*fs, error) {
 			if len(s.RecordData) > 0 {
 				return nil, profileErr(field+".record_data", "a transparent EF has no records")
 			}
-			f.data = pad(s.Data, s.Size)
+			f.data, f.bsize = bytes.Clone(trimFF(s.Data)), s.Size
 		case kindLinearFixed, kindCyclic:
 			if s.RecordLength < 1 || s.RecordLength > 255 || s.Records < 1 || s.Records > 254 {
 				return nil, profileErr(field+".records", "%d records of %d bytes: 1..254 records of 1..255 bytes", s.Records, s.RecordLength)
@@ -273,7 +316,7 @@ func (t *fs) specs() []FileSpec {
 		}
 		switch f.kind {
 		case kindTransparent:
-			s.Size, s.Data = len(f.data), bytes.Clone(f.data)
+			s.Size, s.Data = f.bsize, f.binRead(0, f.bsize)
 		case kindLinearFixed, kindCyclic:
 			s.RecordLength, s.Records = f.recLen, len(f.records)
 			for _, r := range f.records {
