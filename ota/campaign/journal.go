@@ -215,7 +215,10 @@ func (j *Journal) Create(ctx context.Context, id string, spec Spec, p Parsed, sc
 
 const infoCols = `id, tenant, name, state, reason, spec, created, updated`
 
-func scanInfo(sc interface{ Scan(...any) error }) (Info, error) {
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+func scanInfo(sc scanner) (Info, error) {
 	var in Info
 	var raw []byte
 	var created, updated int64
@@ -246,19 +249,7 @@ func (j *Journal) List(ctx context.Context, tenant string) ([]Info, error) {
 		args = append(args, tenant)
 	}
 	rows, err := j.db.QueryContext(ctx, j.q(q+` ORDER BY created DESC, id`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Info{}
-	for rows.Next() {
-		in, err := scanInfo(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanInfo)
 }
 
 // Running lists the IDs of the running campaigns, oldest first, and reads nothing else: a
@@ -266,19 +257,7 @@ func (j *Journal) List(ctx context.Context, tenant string) ([]Info, error) {
 // (ota/server discovery).
 func (j *Journal) Running(ctx context.Context) ([]string, error) {
 	rows, err := j.db.QueryContext(ctx, j.q(`SELECT id FROM campaigns WHERE state = ? ORDER BY created, id`), string(Running))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return collect(rows, err, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
 }
 
 // Counts returns how many targets of a campaign are in each state.
@@ -312,7 +291,7 @@ func (j *Journal) CanaryOpen(ctx context.Context, id string, n int) (open, bad i
 
 const targetCols = `campaign, seq, iccid, msisdn, state, attempts, counter, por_status, last_error, updated`
 
-func scanTarget(sc interface{ Scan(...any) error }) (Target, error) {
+func scanTarget(sc scanner) (Target, error) {
 	var t Target
 	var counter, updated int64
 	err := sc.Scan(&t.Campaign, &t.Seq, &t.ICCID, &t.MSISDN, &t.State, &t.Attempts, &counter, &t.PoRStatus, &t.LastError, &updated)
@@ -332,19 +311,7 @@ func (j *Journal) Targets(ctx context.Context, id string, after int64, limit int
 	q += ` ORDER BY seq LIMIT ?`
 	args = append(args, limit)
 	rows, err := j.db.QueryContext(ctx, j.q(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Target{}
-	for rows.Next() {
-		t, err := scanTarget(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanTarget)
 }
 
 // SetStatus moves a campaign from one of the from statuses to to, with a reason; it reports
@@ -423,19 +390,9 @@ func (j *Journal) Claim(ctx context.Context, id, owner string, limit int, maxSeq
 				AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = ?)
 			ORDER BY seq LIMIT ?`+lock+`)
 		RETURNING seq, iccid, msisdn, attempts`), owner, deadline.UnixMicro(), now, id, now, maxSeq, id, string(Running), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Claim
-	for rows.Next() {
-		var c Claim
-		if err := rows.Scan(&c.Seq, &c.ICCID, &c.MSISDN, &c.Attempts); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(r scanner) (c Claim, err error) {
+		return c, r.Scan(&c.Seq, &c.ICCID, &c.MSISDN, &c.Attempts)
+	})
 }
 
 // Update is one change to a target's state.
@@ -535,17 +492,23 @@ func coalesce(ups []Update) []Update {
 // node that did not send the packet, or after a restart.
 func (j *Journal) InFlight(ctx context.Context, msisdn string) ([]Target, error) {
 	rows, err := j.db.QueryContext(ctx, j.q(`SELECT `+targetCols+` FROM campaign_targets WHERE msisdn = ? AND state IN ('sent', 'delivered') AND counter > 0`), msisdn)
+	return collect(rows, err, scanTarget)
+}
+
+// collect reads every row of a query with scan; the list is empty, never nil, when no row
+// matched.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Target
+	out := []T{}
 	for rows.Next() {
-		t, err := scanTarget(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
