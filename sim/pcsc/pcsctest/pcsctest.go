@@ -90,6 +90,15 @@ func StartDaemon(t testing.TB) {
 		c.Close()
 		skip(t, "a pcscd is already running on %s", Socket)
 	}
+	// The vpcd driver binds its ports without SO_REUSEADDR, so a connection of an earlier
+	// daemon still in TIME_WAIT on one of them (up to a minute, tcp(7)) makes it fail: wait.
+	for _, port := range []int{35963, 35964} {
+		for deadline := time.Now().Add(2 * time.Minute); !bindable(port); time.Sleep(time.Second) {
+			if time.Now().After(deadline) {
+				skip(t, "the vpcd port %d stays in use", port)
+			}
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(Socket), 0o755); err != nil {
 		skip(t, "cannot create %s: %v", filepath.Dir(Socket), err)
 	}
@@ -116,4 +125,15 @@ func StartDaemon(t testing.TB) {
 			t.Logf("pcscd output:\n%s", log.String())
 		}
 	})
+}
+
+// bindable reports whether port can be bound on every address the way the vpcd driver binds it:
+// without SO_REUSEADDR, so that a connection in TIME_WAIT on the port counts as a use.
+func bindable(port int) bool {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return true // let pcscd say what is wrong
+	}
+	defer syscall.Close(fd)
+	return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port}) == nil
 }
