@@ -126,6 +126,10 @@ func (c *tracedConn) Read(b []byte) (int, error) {
 				break
 			}
 			c.hook(SMSCToESME, c.rbuf[:l:l])
+			if err := guard(c.rbuf[:l]); err != nil {
+				c.rbuf = nil
+				return 0, err // gosmpp never sees it; the connection ends and the client reconnects
+			}
 			c.rbuf = c.rbuf[l:]
 		}
 		if len(c.rbuf) == 0 {
@@ -135,6 +139,30 @@ func (c *tracedConn) Read(b []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// guard stops the PDUs gosmpp's parser panics on, which in its reading goroutine would end the
+// process: such a PDU from the SMSC ends the connection instead. In gosmpp v0.3.1 that is a
+// query_sm with an optional parameter (found by FuzzDeliverSM): QuerySM is the one PDU type it
+// builds without its map of optional parameters. Only query_sm, which no SMSC has a reason to
+// send (an ESME's request, SMPP 3.4 4.8), pays for the trial parse.
+func guard(p []byte) error {
+	if binary.BigEndian.Uint32(p[4:]) != uint32(data.QUERY_SM) {
+		return nil
+	}
+	return parsable(p)
+}
+
+// parsable reports whether gosmpp parses p without panicking.
+func parsable(p []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("smpp: a PDU from the SMSC that cannot be parsed (command_id %08X, %d octets): %v",
+				binary.BigEndian.Uint32(p[4:]), len(p), r)
+		}
+	}()
+	pdu.Parse(bytes.NewReader(p))
+	return nil
 }
 
 // connector dials and binds as a transceiver (SMPP 3.4 4.1.5) for gosmpp's Session, with a
